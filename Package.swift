@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "chatroom",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "chatroom-server", targets: ["chatroom-server"]),
+        .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
+        .library(name: "ChatServer", targets: ["ChatServer"]),
+    ],
+    dependencies: [
+        // The command line of every executable.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // Structured, levelled logging for the server.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The wire format shared by client and server: framing, commands, events, names.
+        .target(name: "ChatProtocol"),
+        // Linux calls Swift's Glibc module leaves out (eventfd, accept4).
+        .target(name: "CSystemShims"),
+        // The threaded server as a library (also hosted in-process by the client).
+        .target(
+            name: "ChatServer",
+            dependencies: [
+                "ChatProtocol",
+                "CSystemShims",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "chatroom-server",
+            dependencies: [
+                "ChatServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Blocking line clients and a scoped running server for tests.
+        .target(
+            name: "ChatTestSupport",
+            dependencies: ["ChatServer", "ChatProtocol", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/ChatTestSupport"
+        ),
+        .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"]),
+        .testTarget(
+            name: "ChatServerTests",
+            dependencies: ["ChatServer", "ChatProtocol", "ChatTestSupport"]
+        ),
+    ]
+)
+
+for target in package.targets where target.type != .system && !target.name.hasPrefix("C") {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,140 @@
+/// Why a user left, as the `LEAVE` event gives it.
+public enum LeaveReason: String, CaseIterable, Sendable {
+    /// The user sent `/quit`.
+    case quit
+    /// The connection dropped, or went silent past the idle timeout.
+    case lost
+    /// The user did not read and its outbound queue overflowed.
+    case slow
+}
+
+/// A line the server sends to a client.
+public enum Event: Equatable, Sendable {
+    /// `WELCOME NAME TEXT`: always the first line; the name given to this connection.
+    case welcome(name: String, text: String)
+    /// `JOIN NAME`: a new connection, told to everyone already connected.
+    case join(String)
+    /// `LEAVE NAME REASON`.
+    case leave(String, LeaveReason)
+    /// `NICK OLD NEW`: a rename, told to everyone including the one renamed.
+    case nick(old: String, new: String)
+    /// `MSG FROM TEXT`: a broadcast.
+    case message(from: String, text: String)
+    /// `DM FROM TO TEXT`: a direct message, to its recipient and echoed to its sender.
+    case directMessage(from: String, to: String, text: String)
+    /// `USERS NAME...`: every connected name, sorted case-insensitively.
+    case users([String])
+    /// `HELP TEXT`: one line of help.
+    case help(String)
+    /// `PONG [TOKEN]`: the answer to `/ping`.
+    case pong(String?)
+    /// `ERROR CODE TEXT`: a refused command.
+    case error(ErrorCode, String)
+    /// `BYE TEXT`: the server closes the connection after this line.
+    case bye(String)
+
+    /// The event as one line, without its line feed.
+    public var wireLine: String {
+        switch self {
+        case .welcome(let name, let text): "WELCOME \(name) \(text)"
+        case .join(let name): "JOIN \(name)"
+        case .leave(let name, let reason): "LEAVE \(name) \(reason.rawValue)"
+        case .nick(let old, let new): "NICK \(old) \(new)"
+        case .message(let from, let text): "MSG \(from) \(text)"
+        case .directMessage(let from, let to, let text): "DM \(from) \(to) \(text)"
+        case .users(let names): (["USERS"] + names).joined(separator: " ")
+        case .help(let text): "HELP \(text)"
+        case .pong(let token): token.map { "PONG \($0)" } ?? "PONG"
+        case .error(let code, let text): "ERROR \(code.rawValue) \(text)"
+        case .bye(let text): "BYE \(text)"
+        }
+    }
+
+    /// The event as the bytes sent on the wire, line feed included.
+    public var wireBytes: [UInt8] {
+        var bytes = Array(wireLine.utf8)
+        bytes.append(Wire.lineFeed)
+        return bytes
+    }
+
+    /// Reads one decoded line sent by a server.
+    ///
+    /// - Parameter line: The line without its line ending.
+    /// - Returns: The event, or `nil` when the line is not a well-formed v1 event.
+    public init?(wireLine line: some StringProtocol) {
+        let line = Substring(line)
+        var fields = FieldReader(line)
+        guard let kind = fields.next() else { return nil }
+        switch kind {
+        case "WELCOME":
+            guard let name = fields.name() else { return nil }
+            self = .welcome(name: name, text: fields.rest())
+        case "JOIN":
+            guard let name = fields.name(), fields.atEnd else { return nil }
+            self = .join(name)
+        case "LEAVE":
+            guard let name = fields.name(), let word = fields.next(), let reason = LeaveReason(rawValue: String(word)),
+                fields.atEnd
+            else { return nil }
+            self = .leave(name, reason)
+        case "NICK":
+            guard let old = fields.name(), let new = fields.name(), fields.atEnd else { return nil }
+            self = .nick(old: old, new: new)
+        case "MSG":
+            guard let from = fields.name() else { return nil }
+            self = .message(from: from, text: fields.rest())
+        case "DM":
+            guard let from = fields.name(), let to = fields.name() else { return nil }
+            self = .directMessage(from: from, to: to, text: fields.rest())
+        case "USERS":
+            var names: [String] = []
+            while !fields.atEnd {
+                guard let name = fields.name() else { return nil }
+                names.append(name)
+            }
+            self = .users(names)
+        case "HELP":
+            self = .help(fields.rest())
+        case "PONG":
+            let token = fields.rest()
+            self = .pong(token.isEmpty ? nil : token)
+        case "ERROR":
+            guard let word = fields.next(), let code = ErrorCode(rawValue: String(word)) else { return nil }
+            self = .error(code, fields.rest())
+        case "BYE":
+            self = .bye(fields.rest())
+        default:
+            return nil
+        }
+    }
+}
+
+/// Reads space-separated fields from the front of a line.
+private struct FieldReader {
+    private var remaining: Substring.UnicodeScalarView
+
+    init(_ line: Substring) { remaining = line.unicodeScalars }
+
+    var atEnd: Bool { remaining.isEmpty }
+
+    /// The next field, consuming the single space after it.
+    mutating func next() -> Substring? {
+        guard !remaining.isEmpty else { return nil }
+        let end = remaining.firstIndex(of: " ") ?? remaining.endIndex
+        let field = Substring(remaining[..<end])
+        remaining = end < remaining.endIndex ? remaining[remaining.index(after: end)...] : remaining[end...]
+        return field.isEmpty ? nil : field
+    }
+
+    /// The next field, if it is a valid name.
+    mutating func name() -> String? {
+        guard let field = next(), Name.isValid(field) else { return nil }
+        return String(field)
+    }
+
+    /// Everything left, as the free TEXT field.
+    mutating func rest() -> String {
+        defer { remaining = remaining[remaining.endIndex...] }
+        return String(Substring(remaining))
+    }
+}

@@ -1,0 +1,56 @@
+/// The naming rules of the protocol.
+///
+/// A name is 1 to 24 ASCII letters, digits, `_` and `-`, starting with a letter. Names are unique
+/// case-insensitively, and `server` is reserved.
+public enum Name {
+    /// The longest name allowed.
+    public static let maxLength = 24
+    /// The name no connection may take.
+    public static let reserved = "server"
+
+    /// Checks a requested name against the rules.
+    ///
+    /// - Parameter name: The name as the user typed it.
+    /// - Throws: ``ProtocolError/badName(_:)`` with the rule it breaks.
+    public static func validate(_ name: some StringProtocol) throws(ProtocolError) {
+        let bytes = Array(name.utf8)
+        guard !bytes.isEmpty, bytes.count <= maxLength else {
+            throw .badName("a name is 1 to \(maxLength) characters")
+        }
+        guard isLetter(bytes[0]) else {
+            throw .badName("a name starts with a letter")
+        }
+        guard bytes.allSatisfy({ isLetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
+        else {
+            throw .badName("a name holds only letters, digits, _ and -")
+        }
+        guard key(name) != reserved else {
+            throw .badName("the name \(reserved) is reserved")
+        }
+    }
+
+    /// Whether a name follows the rules.
+    public static func isValid(_ name: some StringProtocol) -> Bool {
+        do {
+            try validate(name)
+            return true
+        } catch {
+            return false
+        }
+    }
+
+    /// The key under which a name is unique: its ASCII lowercase form.
+    public static func key(_ name: some StringProtocol) -> String {
+        String(decoding: name.utf8.map { isUpper($0) ? $0 + 32 : $0 }, as: UTF8.self)
+    }
+
+    /// Orders names case-insensitively, the order of a `USERS` line (ties broken by exact spelling).
+    public static func areInIncreasingOrder(_ lhs: String, _ rhs: String) -> Bool {
+        let (l, r) = (key(lhs), key(rhs))
+        return l != r ? l < r : lhs < rhs
+    }
+
+    private static func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+    private static func isLetter(_ byte: UInt8) -> Bool { isUpper(byte) || (byte >= 0x61 && byte <= 0x7A) }
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+}

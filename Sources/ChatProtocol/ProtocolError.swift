@@ -1,0 +1,61 @@
+/// A command the server refuses. Each case maps to exactly one wire ``ErrorCode``.
+///
+/// A refused command has no effect; the server answers it with the ``Event/error(_:_:)`` event
+/// built from ``code`` and ``message``.
+public enum ProtocolError: Error, Equatable, Sendable {
+    /// The command word is not one the protocol knows (`/frobnicate`).
+    case unknownCommand(String)
+    /// The command is malformed: missing arguments, an unclosed quote, text after a closing quote.
+    case badSyntax(String)
+    /// `/dm` named nobody who is connected.
+    case noSuchUser(String)
+    /// `/nick` asked for a name the naming rules refuse.
+    case badName(String)
+    /// `/nick` asked for a name someone else holds (compared case-insensitively).
+    case nameTaken(String)
+    /// `/bc` or `/dm` without text, or with only blanks.
+    case emptyMessage
+    /// More than ``Wire/maxLineBytes`` bytes before the line feed.
+    case lineTooLong
+    /// The line is not valid UTF-8.
+    case badEncoding
+    /// The line holds a control character (C0 other than TAB, DEL, or C1).
+    case badText
+    /// The connection limit is reached.
+    case serverFull
+
+    /// The wire code for this error.
+    public var code: ErrorCode {
+        switch self {
+        case .unknownCommand: .unknownCommand
+        case .badSyntax: .badSyntax
+        case .noSuchUser: .noSuchUser
+        case .badName: .badName
+        case .nameTaken: .nameTaken
+        case .emptyMessage: .emptyMessage
+        case .lineTooLong: .lineTooLong
+        case .badEncoding: .badEncoding
+        case .badText: .badText
+        case .serverFull: .serverFull
+        }
+    }
+
+    /// The human-readable text that follows the code on the wire.
+    public var message: String {
+        switch self {
+        case .unknownCommand(let word): "unknown command \(word) (try /help)"
+        case .badSyntax(let detail): detail
+        case .noSuchUser(let name): "no user named \(name)"
+        case .badName(let detail): detail
+        case .nameTaken(let name): "the name \(name) is taken"
+        case .emptyMessage: "the message is empty"
+        case .lineTooLong: "line longer than \(Wire.maxLineBytes) bytes"
+        case .badEncoding: "line is not valid UTF-8"
+        case .badText: "line holds a control character"
+        case .serverFull: "the server is full"
+        }
+    }
+
+    /// The `ERROR` event that reports this error.
+    public var event: Event { .error(code, message) }
+}

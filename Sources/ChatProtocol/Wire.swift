@@ -1,0 +1,11 @@
+/// Constants of wire protocol v1.
+public enum Wire {
+    /// The most bytes a line may hold before its line feed (a carriage return before the LF is not counted).
+    public static let maxLineBytes = 4096
+    /// The default TCP port.
+    public static let defaultPort = 7777
+    /// The byte that ends every line.
+    public static let lineFeed: UInt8 = 0x0A
+    /// The byte dropped when it comes just before the line feed.
+    public static let carriageReturn: UInt8 = 0x0D
+}

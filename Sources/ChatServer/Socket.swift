@@ -1,0 +1,155 @@
+import Glibc
+
+/// A failed system call, with the call's name and `errno`.
+public struct SystemError: Error, CustomStringConvertible, Sendable {
+    /// The call that failed.
+    public var call: String
+    /// The `errno` it left.
+    public var code: Int32
+
+    init(_ call: String, code: Int32 = errno) {
+        self.call = call
+        self.code = code
+    }
+
+    public var description: String {
+        "\(call): \(String(cString: strerror(code)))"
+    }
+}
+
+/// Thin wrappers over the socket calls the server makes, each retrying `EINTR`.
+enum Socket {
+    /// Opens a listening TCP socket.
+    ///
+    /// - Parameters:
+    ///   - host: A numeric address or a host name to resolve.
+    ///   - port: The port, or 0 for any free one.
+    ///   - backlog: The accept queue length.
+    /// - Returns: The non-blocking socket and the port it is bound to.
+    static func listen(host: String, port: Int, backlog: Int32 = 4096) throws -> (fd: Int32, port: Int) {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_PASSIVE
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, String(port), &hints, &list)
+        guard rc == 0, let info = list else {
+            throw SystemError("getaddrinfo(\(host)): \(String(cString: gai_strerror(rc)))", code: EINVAL)
+        }
+        defer { freeaddrinfo(list) }
+        let fd = Glibc.socket(
+            info.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue)
+                | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw SystemError("socket") }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+            let error = SystemError("bind(\(host):\(port))")
+            close(fd)
+            throw error
+        }
+        guard Glibc.listen(fd, backlog) == 0 else {
+            let error = SystemError("listen")
+            close(fd)
+            throw error
+        }
+        return (fd, localPort(fd))
+    }
+
+    /// The local port a socket is bound to.
+    static func localPort(_ fd: Int32) -> Int {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { _ = getsockname(fd, $0, &length) }
+        }
+        return port(of: storage)
+    }
+
+    /// The peer of a connected socket as `address:port` (`[address]:port` for IPv6).
+    static func peerDescription(_ fd: Int32) -> String {
+        var storage = sockaddr_storage()
+        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let rc = withUnsafeMutablePointer(to: &storage) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
+        }
+        guard rc == 0 else { return "unknown" }
+        return describe(storage)
+    }
+
+    static func describe(_ storage: sockaddr_storage) -> String {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        var storage = storage
+        let family = Int32(storage.ss_family)
+        let port = port(of: storage)
+        withUnsafePointer(to: &storage) { pointer in
+            if family == AF_INET {
+                pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { sin in
+                    var address = sin.pointee.sin_addr
+                    _ = inet_ntop(AF_INET, &address, &text, socklen_t(text.count))
+                }
+            } else if family == AF_INET6 {
+                pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { sin6 in
+                    var address = sin6.pointee.sin6_addr
+                    _ = inet_ntop(AF_INET6, &address, &text, socklen_t(text.count))
+                }
+            }
+        }
+        let address = String(decoding: text.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return family == AF_INET6 ? "[\(address)]:\(port)" : "\(address):\(port)"
+    }
+
+    private static func port(of storage: sockaddr_storage) -> Int {
+        var storage = storage
+        return withUnsafePointer(to: &storage) { pointer in
+            if Int32(pointer.pointee.ss_family) == AF_INET6 {
+                return pointer.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) {
+                    Int(UInt16(bigEndian: $0.pointee.sin6_port))
+                }
+            }
+            return pointer.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                Int(UInt16(bigEndian: $0.pointee.sin_port))
+            }
+        }
+    }
+
+    /// Sends what fits without blocking, never raising SIGPIPE.
+    ///
+    /// - Returns: The bytes sent; 0 when the socket buffer is full.
+    /// - Throws: ``SystemError`` when the peer is gone.
+    static func send(_ fd: Int32, _ iov: UnsafeMutablePointer<iovec>, count: Int) throws -> Int {
+        var header = msghdr()
+        header.msg_iov = iov
+        header.msg_iovlen = count
+        while true {
+            let sent = sendmsg(fd, &header, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT))
+            if sent >= 0 { return sent }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return 0
+            default: throw SystemError("sendmsg")
+            }
+        }
+    }
+
+    /// Sends one small message at most once and without blocking (used for refusals).
+    static func sendBestEffort(_ fd: Int32, _ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
+    }
+
+    /// Reads what is available without blocking.
+    ///
+    /// - Returns: The bytes read, 0 at end of stream, or `nil` when nothing is available.
+    /// - Throws: ``SystemError`` when the connection failed.
+    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int? {
+        while true {
+            let count = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+            if count >= 0 { return count }
+            switch errno {
+            case EINTR: continue
+            case EAGAIN, EWOULDBLOCK: return nil
+            default: throw SystemError("recv")
+            }
+        }
+    }
+}

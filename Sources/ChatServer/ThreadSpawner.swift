@@ -1,0 +1,46 @@
+import Glibc
+
+/// Starts detached POSIX threads with a chosen stack size.
+///
+/// Foundation's `Thread` would do, but costs a larger default stack and an object per thread;
+/// a thread per connection wants the stack small.
+enum ThreadSpawner {
+    private final class Box {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    /// Starts `body` on a new detached thread.
+    ///
+    /// - Parameters:
+    ///   - stackSize: The thread's stack size in bytes.
+    ///   - body: The work the thread runs, then exits.
+    /// - Throws: ``SystemError`` when the thread cannot be created (out of memory or thread limit).
+    static func spawn(stackSize: Int, _ body: @escaping @Sendable () -> Void) throws {
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, stackSize)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let rc = pthread_create(
+            &thread, &attributes,
+            { argument in
+                guard let argument else { return nil }
+                Unmanaged<Box>.fromOpaque(argument).takeRetainedValue().body()
+                return nil
+            }, box)
+        if rc != 0 {
+            Unmanaged<Box>.fromOpaque(box).release()
+            throw SystemError("pthread_create", code: rc)
+        }
+    }
+}
+
+/// The monotonic clock, in nanoseconds.
+func monotonicNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}

@@ -1,0 +1,156 @@
+import Glibc
+
+/// A failure seen by a test client, with what it had received so far.
+public struct LineClientError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+/// A blocking line-protocol client for tests: it sends lines and reads them back with a deadline.
+///
+/// Use one from one thread at a time.
+public final class LineClient: @unchecked Sendable {
+    // @unchecked: a client is used by one thread at a time (each test thread owns its clients).
+    public let fd: Int32
+    private var buffer: [UInt8] = []
+    private var closed = false
+    private var pingCounter = 0
+    /// Every line read so far, in order.
+    public private(set) var received: [String] = []
+
+    /// Connects to a server on this machine.
+    public init(port: Int, host: String = "127.0.0.1", receiveBufferBytes: Int32? = nil) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LineClientError(description: "socket failed: errno \(errno)") }
+        if var size = receiveBufferBytes {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &address.sin_addr)
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard rc == 0 else {
+            let code = errno
+            Glibc.close(fd)
+            throw LineClientError(description: "connect to \(host):\(port) failed: errno \(code)")
+        }
+    }
+
+    deinit { if !closed { Glibc.close(fd) } }
+
+    /// Sends one line; the LF is added.
+    public func send(_ line: String) throws {
+        try sendRaw(Array(line.utf8) + [0x0A])
+    }
+
+    /// Sends bytes exactly as given.
+    public func sendRaw(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if sent < 0 {
+                if errno == EINTR { continue }
+                throw LineClientError(description: "send failed: errno \(errno)")
+            }
+            offset += sent
+        }
+    }
+
+    /// Reads the next line.
+    ///
+    /// - Parameter timeout: How long to wait for it.
+    /// - Returns: The line without its LF, or `nil` when the server closed the connection.
+    /// - Throws: ``LineClientError`` on time-out, naming the lines seen before.
+    public func readLine(timeout: Duration = .seconds(5)) throws -> String? {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if let lf = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[..<lf], as: UTF8.self)
+                buffer.removeSubrange(...lf)
+                received.append(line)
+                return line
+            }
+            if closed { return nil }
+            let left = deadline - ContinuousClock.now
+            guard left > .zero else {
+                throw LineClientError(
+                    description: "no line within \(timeout); received so far: \(received.suffix(10)), "
+                        + "partial: \(String(decoding: buffer.prefix(200), as: UTF8.self).debugDescription)")
+            }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let millis = Int32(min(Double(left.components.seconds) * 1000 + Double(left.components.attoseconds) / 1e15 + 1, 60_000))
+            let ready = poll(&pfd, 1, millis)
+            if ready <= 0 { continue }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 {
+                buffer.append(contentsOf: chunk[..<count])
+            } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
+                closed = true
+            }
+        }
+    }
+
+    /// Reads lines up to and including one equal to `last`.
+    ///
+    /// - Returns: The lines before `last`.
+    public func readLines(until last: String, timeout: Duration = .seconds(10)) throws -> [String] {
+        var lines: [String] = []
+        while true {
+            guard let line = try readLine(timeout: timeout) else {
+                throw LineClientError(description: "connection closed before \(last.debugDescription); got \(lines.suffix(10))")
+            }
+            if line == last { return lines }
+            lines.append(line)
+        }
+    }
+
+    /// Reads `count` lines.
+    public func readLines(_ count: Int, timeout: Duration = .seconds(5)) throws -> [String] {
+        try (0..<count).map { _ in
+            guard let line = try readLine(timeout: timeout) else {
+                throw LineClientError(description: "connection closed; received so far: \(received.suffix(10))")
+            }
+            return line
+        }
+    }
+
+    /// Sends `/ping` with a fresh token and returns every line that arrived before its `PONG`.
+    ///
+    /// The server answers a client's commands in order, so an empty result proves nothing else was pending.
+    public func sync(timeout: Duration = .seconds(10)) throws -> [String] {
+        pingCounter += 1
+        let token = "sync-\(pingCounter)"
+        try send("/ping \(token)")
+        return try readLines(until: "PONG \(token)", timeout: timeout)
+    }
+
+    /// Reads until the server closes the connection.
+    ///
+    /// - Returns: The lines read before the close.
+    public func readUntilClosed(timeout: Duration = .seconds(5)) throws -> [String] {
+        var lines: [String] = []
+        while let line = try readLine(timeout: timeout) { lines.append(line) }
+        return lines
+    }
+
+    /// Closes the write side, as `nc -N` does at end of input.
+    public func shutdownWrite() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
+    /// Closes the socket at once; with `reset`, the peer sees a connection reset rather than an orderly close.
+    public func close(reset: Bool = false) {
+        guard !closed else { return }
+        if reset {
+            var lingering = linger(l_onoff: 1, l_linger: 0)
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &lingering, socklen_t(MemoryLayout<linger>.size))
+        }
+        Glibc.close(fd)
+        closed = true
+    }
+}
