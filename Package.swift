@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "chatroom-server", targets: ["chatroom-server"]),
+        .executable(name: "chatroom", targets: ["chatroom"]),
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
         .library(name: "ChatServer", targets: ["ChatServer"]),
     ],
@@ -37,6 +38,24 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // ncursesw, wide-character build, with wrappers for the macros Swift cannot import.
+        .systemLibrary(
+            name: "CNcursesw",
+            path: "Modules/CNcursesw",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        // The client's connection and chat state; no terminal code.
+        .target(name: "ChatClient", dependencies: ["ChatProtocol", "ChatServer"]),
+        // The full-screen client: layout, widgets, keys, drawing. The only target that touches ncurses.
+        .target(name: "ChatTUI", dependencies: ["ChatClient", "ChatProtocol", "CNcursesw"]),
+        .executableTarget(
+            name: "chatroom",
+            dependencies: [
+                "ChatTUI", "ChatClient", "CNcursesw",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Blocking line clients and a scoped running server for tests.
         .target(
             name: "ChatTestSupport",
@@ -44,6 +63,8 @@ let package = Package(
             path: "Tests/ChatTestSupport"
         ),
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"]),
+        .testTarget(name: "ChatClientTests", dependencies: ["ChatClient", "ChatProtocol", "ChatTestSupport"]),
+        .testTarget(name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatTestSupport"]),
         .testTarget(
             name: "ChatServerTests",
             dependencies: ["ChatServer", "ChatProtocol", "ChatTestSupport"]
@@ -51,7 +72,7 @@ let package = Package(
     ]
 )
 
-for target in package.targets where target.type != .system && !target.name.hasPrefix("C") {
+for target in package.targets where target.type != .system && target.name != "CSystemShims" {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
     target.swiftSettings = settings

@@ -1,0 +1,2 @@
+// The connection and chat state of the client; filled in by the client work.
+enum ChatClientPlaceholder {}

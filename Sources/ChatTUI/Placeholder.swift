@@ -1,0 +1,2 @@
+// Screen, widgets and keys of the client; filled in by the client work.
+enum ChatTUIPlaceholder {}
