@@ -154,3 +154,8 @@ public final class LineClient: @unchecked Sendable {
         closed = true
     }
 }
+
+extension LineClient: Hashable {
+    public static func == (lhs: LineClient, rhs: LineClient) -> Bool { lhs === rhs }
+    public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
+}

@@ -1,0 +1,81 @@
+import ChatTestSupport
+import Foundation
+import Testing
+
+@Suite struct ExecutableTests {
+    @Test func sigtermSaysByeAndExitsZeroWithinTwoSeconds() throws {
+        let server = try ServerProcess()
+        let (alice, _) = try join(server.port)
+        let (bob, _) = try join(server.port)
+        #expect(try alice.readLine() == "JOIN user2")
+        let started = ContinuousClock.now
+        server.signal(SIGTERM)
+        #expect(try alice.readUntilClosed() == ["BYE server shutting down"])
+        #expect(try bob.readUntilClosed() == ["BYE server shutting down"])
+        #expect(server.waitForExit(timeout: .seconds(2)) == 0)
+        #expect(ContinuousClock.now - started < .seconds(2))
+    }
+
+    @Test func sigintShutsDownAndSighupIsIgnored() throws {
+        let server = try ServerProcess()
+        let (alice, _) = try join(server.port)
+        server.signal(SIGHUP)
+        #expect(eventually { server.log.contains("SIGHUP received") })
+        #expect(try alice.sync() == [])
+        server.signal(SIGINT)
+        #expect(try alice.readUntilClosed() == ["BYE server shutting down"])
+        #expect(server.waitForExit(timeout: .seconds(2)) == 0)
+    }
+
+    @Test func logsConnectionsButNeverMessageText() throws {
+        let server = try ServerProcess()
+        let (alice, _) = try join(server.port)
+        try alice.send("a secret only the room may read")
+        try alice.send("/dm user1 another secret")
+        _ = try alice.readLines(2)
+        try alice.send("/quit")
+        _ = try alice.readUntilClosed()
+        #expect(eventually { server.log.contains("reason=quit") })
+        let log = server.log
+        #expect(log.contains("listening on 127.0.0.1:\(server.port)"))
+        #expect(log.contains("name=user1 peer=127.0.0.1:"))
+        #expect(log.contains("[ChatServer] connect"))
+        #expect(log.contains("[ChatServer] disconnect"))
+        #expect(!log.contains("secret"))
+        server.signal(SIGTERM)
+        #expect(server.waitForExit(timeout: .seconds(2)) == 0)
+    }
+
+    @Test func helpDocumentsEveryOption() throws {
+        let process = Process()
+        process.executableURL = builtProductsFolder().appendingPathComponent("chatroom-server")
+        process.arguments = ["--help"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        // Help wraps at the terminal width: compare with runs of blanks folded to one space.
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        for option in ["--host <host>", "--port <port>", "--max-clients <max-clients>", "--log-level <log-level>"] {
+            #expect(output.contains(option), "--help lacks \(option)")
+        }
+        for value in ["default: 127.0.0.1", "default: 7777", "default: 10000", "default: info"] {
+            #expect(output.contains(value), "--help lacks \(value)")
+        }
+    }
+
+    @Test func aBadOptionIsAClearError() throws {
+        let process = Process()
+        process.executableURL = builtProductsFolder().appendingPathComponent("chatroom-server")
+        process.arguments = ["--port", "70000"]
+        let pipe = Pipe()
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 64)
+        #expect(output.contains("--port must be between 0 and 65535"))
+    }
+}
