@@ -54,7 +54,7 @@ public final class ChatServer: Sendable {
     public let configuration: Configuration
     let logger: Logger
     let registry: Registry
-    private let listener = Mutex(Listener())
+    private let listener = Locked(Listener())
     private let stopSignal: WakeSignal
     private let nextID = Atomic<UInt64>(1)
 

@@ -1,5 +1,4 @@
 import ChatProtocol
-import Synchronization
 
 /// The part of a client connection that other threads touch: its outbound queue and its wake signal.
 ///
@@ -38,7 +37,7 @@ final class Connection: Sendable {
     let peer: String
     let connectedAt: UInt64
     let wake: WakeSignal
-    let outbox = Mutex(Outbox())
+    let outbox = Locked(Outbox())
 
     init(id: UInt64, fd: Int32, peer: String) throws {
         self.id = id

@@ -1,5 +1,4 @@
 import ChatProtocol
-import Synchronization
 
 /// The users of the room and the one global order of their events.
 ///
@@ -29,7 +28,7 @@ final class Registry: Sendable {
     let maxClients: Int
     let sendQueueLimit: Int
     let greeting: String
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(maxClients: Int, sendQueueLimit: Int, greeting: String) {
         self.maxClients = maxClients

@@ -77,7 +77,9 @@ private let welcomeText = "Welcome to chatroom! Type /help for the commands."
             try bob.send("/nick Zed")
             try carol.send("/nick anna")
             try alice.send("/nick Bob")
-            _ = try alice.readLines(until: "NICK user1 Bob")
+            // The three renames come from three connections: wait until alice has seen them all.
+            let seen = try alice.readLines(5).suffix(3)
+            #expect(Set(seen) == ["NICK user1 Bob", "NICK user2 Zed", "NICK user3 anna"])
             try alice.send("/USERS")
             #expect(try alice.readLine() == "USERS anna Bob Zed")
         }
