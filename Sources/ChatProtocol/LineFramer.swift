@@ -36,6 +36,25 @@ public struct LineFramer: Sendable {
         _ bytes: UnsafeRawBufferPointer,
         _ body: (Frame) throws -> Void
     ) rethrows {
+        _ = try push(bytes, while: { frame in
+            try body(frame)
+            return true
+        })
+    }
+
+    /// Feeds bytes read from the stream, calling `body` for each frame until it returns `false`.
+    ///
+    /// This lets a reader stop part-way through what it read (to hold a client to a rate, say) and
+    /// feed the rest later.
+    ///
+    /// - Parameters:
+    ///   - bytes: The bytes just read.
+    ///   - body: Called in stream order with each complete line or overflow; returns whether to go on.
+    /// - Returns: How many bytes of `bytes` were consumed; feed the rest again later.
+    public mutating func push(
+        _ bytes: UnsafeRawBufferPointer,
+        while body: (Frame) throws -> Bool
+    ) rethrows -> Int {
         let chunk = bytes.bindMemory(to: UInt8.self)
         var start = 0
         let end = chunk.count
@@ -48,38 +67,42 @@ public struct LineFramer: Sendable {
                     if pending > limit || (pending == limit && chunk[end - 1] != Wire.carriageReturn) {
                         partial.removeAll(keepingCapacity: true)
                         discarding = true
-                        try body(.tooLong)
+                        _ = try body(.tooLong)
                     } else {
                         partial.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<end]))
                     }
                 }
-                return
+                return end
             }
-            defer { start = lf + 1 }
+            let lineStart = start
+            start = lf + 1
             if discarding {
                 discarding = false
                 continue
             }
+            let goOn: Bool
             if partial.isEmpty {
                 var lineEnd = lf
-                if lineEnd > start, chunk[lineEnd - 1] == Wire.carriageReturn { lineEnd -= 1 }
-                if lineEnd - start > maxLineBytes {
-                    try body(.tooLong)
+                if lineEnd > lineStart, chunk[lineEnd - 1] == Wire.carriageReturn { lineEnd -= 1 }
+                if lineEnd - lineStart > maxLineBytes {
+                    goOn = try body(.tooLong)
                 } else {
-                    try body(.line(UnsafeBufferPointer(rebasing: chunk[start..<lineEnd])))
+                    goOn = try body(.line(UnsafeBufferPointer(rebasing: chunk[lineStart..<lineEnd])))
                 }
             } else {
-                partial.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[start..<lf]))
+                partial.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[lineStart..<lf]))
                 if partial.last == Wire.carriageReturn { partial.removeLast() }
                 if partial.count > maxLineBytes {
                     partial.removeAll(keepingCapacity: true)
-                    try body(.tooLong)
+                    goOn = try body(.tooLong)
                 } else {
                     defer { partial.removeAll(keepingCapacity: true) }
-                    try partial.withUnsafeBufferPointer { try body(.line($0)) }
+                    goOn = try partial.withUnsafeBufferPointer { try body(.line($0)) }
                 }
             }
+            if !goOn { return start }
         }
+        return end
     }
 
     /// Feeds bytes held in an array; see ``push(_:_:)-(UnsafeRawBufferPointer,_)``.

@@ -21,8 +21,16 @@ public final class ChatServer: Sendable {
         public var port: Int
         /// The most connections admitted at once; past it a connection gets `ERROR server-full` and `BYE`.
         public var maxClients: Int
+        /// The most connections from one address (0: no limit); past it, as for ``maxClients``.
+        public var maxPerAddress: Int
         /// The most unsent bytes queued for one client before it is dropped as `slow`.
         public var sendQueueBytes: Int
+        /// Lines a second one client may send (0: no limit); faster clients are read later, never cut off.
+        public var rate: Double
+        /// Lines a client may send at once before ``rate`` applies.
+        public var burst: Int
+        /// Seconds of silence after which a connection is closed as `lost` (0: never).
+        public var idleTimeout: Double
         /// The stack size of each connection's thread.
         public var threadStackBytes: Int
         /// The TEXT of every `WELCOME` line.
@@ -32,14 +40,22 @@ public final class ChatServer: Sendable {
             host: String = "127.0.0.1",
             port: Int = Wire.defaultPort,
             maxClients: Int = 10_000,
+            maxPerAddress: Int = 0,
             sendQueueBytes: Int = 1 << 20,
+            rate: Double = 20,
+            burst: Int = 60,
+            idleTimeout: Double = 0,
             threadStackBytes: Int = 256 * 1024,
             greeting: String = "Welcome to chatroom! Type /help for the commands."
         ) {
             self.host = host
             self.port = port
             self.maxClients = maxClients
+            self.maxPerAddress = maxPerAddress
             self.sendQueueBytes = sendQueueBytes
+            self.rate = rate
+            self.burst = burst
+            self.idleTimeout = idleTimeout
             self.threadStackBytes = threadStackBytes
             self.greeting = greeting
         }
@@ -57,6 +73,9 @@ public final class ChatServer: Sendable {
     private let listener = Locked(Listener())
     private let stopSignal: WakeSignal
     private let nextID = Atomic<UInt64>(1)
+    private let sessionSettings: SessionSettings
+    /// File descriptors a connection holds: its socket and its wake eventfd.
+    static let descriptorsPerConnection = 2
 
     /// Creates a server; nothing listens until ``start()``.
     ///
@@ -68,8 +87,13 @@ public final class ChatServer: Sendable {
         self.logger = logger
         self.registry = Registry(
             maxClients: configuration.maxClients,
+            maxPerAddress: configuration.maxPerAddress,
             sendQueueLimit: configuration.sendQueueBytes,
             greeting: configuration.greeting)
+        self.sessionSettings = SessionSettings(
+            rate: configuration.rate,
+            burst: configuration.burst,
+            idleTimeout: UInt64(max(configuration.idleTimeout, 0) * 1e9))
         self.stopSignal = try WakeSignal()
     }
 
@@ -79,6 +103,7 @@ public final class ChatServer: Sendable {
     /// - Throws: ``SystemError`` if the address cannot be bound.
     @discardableResult
     public func start() throws -> Int {
+        checkDescriptorLimit()
         let (fd, port) = try Socket.listen(host: configuration.host, port: configuration.port)
         listener.withLock {
             $0.fd = fd
@@ -133,78 +158,136 @@ public final class ChatServer: Sendable {
             close(listenFD)
             listener.withLock { $0.acceptThreadRunning = false }
         }
+        // Out of file descriptors: back off (logging once) instead of spinning on a listener that stays ready.
         var starved = false
+        func starve(_ error: SystemError) {
+            guard !starved else { return }
+            starved = true
+            logger.error("out of file descriptors, backing off", metadata: ["error": "\(error)"])
+        }
         while true {
-            var fds = [
-                pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: stopSignal.fd, events: Int16(POLLIN), revents: 0),
-            ]
-            // While out of file descriptors, back off instead of spinning on a ready listener.
-            let ready = poll(&fds, starved ? 1 : 2, starved ? 100 : -1)
-            if ready < 0 && errno != EINTR { return }
-            if fds[1].revents != 0 { return }
             if starved {
-                var stop = [pollfd(fd: stopSignal.fd, events: Int16(POLLIN), revents: 0)]
-                if poll(&stop, 1, 0) > 0 { return }
+                var stop = pollfd(fd: stopSignal.fd, events: Int16(POLLIN), revents: 0)
+                if poll(&stop, 1, 100) > 0 { return }
+            } else {
+                var fds = [
+                    pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: stopSignal.fd, events: Int16(POLLIN), revents: 0),
+                ]
+                if poll(&fds, 2, -1) < 0 && errno != EINTR { return }
+                if fds[1].revents != 0 { return }
             }
-            while true {
+            accepting: while true {
                 let fd = CSystemShims_accept_nonblocking(listenFD)
-                if fd >= 0 {
-                    if starved {
-                        starved = false
-                        logger.notice("accepting again")
+                guard fd >= 0 else {
+                    switch errno {
+                    case EINTR, ECONNABORTED, EPROTO: continue accepting
+                    case EMFILE, ENFILE, ENOBUFS, ENOMEM: starve(SystemError("accept"))
+                    default: break
                     }
-                    admit(fd)
-                    continue
+                    break accepting
                 }
-                switch errno {
-                case EINTR, ECONNABORTED, EPROTO:
-                    continue
-                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
-                    if !starved {
-                        starved = true
-                        logger.error("accept failed, backing off", metadata: ["error": "\(SystemError("accept"))"])
-                    }
-                default:
-                    break
+                if starved {
+                    starved = false
+                    logger.notice("accepting again")
                 }
-                break
+                if let error = admit(fd) {
+                    starve(error)
+                    break accepting
+                }
             }
         }
     }
 
-    private func admit(_ fd: Int32) {
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-        let peer = Socket.peerDescription(fd)
+    /// Sets up, names and starts a connection, or refuses it.
+    ///
+    /// - Returns: The error when the process is out of descriptors or memory (the caller backs off).
+    private func admit(_ fd: Int32) -> SystemError? {
+        Socket.configureAccepted(fd)
+        let peer = Socket.peer(fd)
         let connection: Connection
         do {
-            connection = try Connection(id: nextID.add(1, ordering: .relaxed).oldValue, fd: fd, peer: peer)
+            connection = try Connection(
+                id: nextID.add(1, ordering: .relaxed).oldValue, fd: fd, peer: peer.description, address: peer.address)
         } catch {
-            logger.error("cannot set up connection", metadata: ["peer": "\(peer)", "error": "\(error)"])
-            close(fd)
-            return
+            // The socket came, but its wake eventfd did not: out of descriptors. Refuse it, then back off.
+            refuse(fd, peer: peer.description, limit: "open files", text: "the server is out of resources")
+            return error as? SystemError ?? SystemError("eventfd")
         }
-        guard let name = registry.admit(connection) else {
-            logger.warning("refused: server full", metadata: ["peer": "\(peer)", "max-clients": "\(configuration.maxClients)"])
-            let refusal = ProtocolError.serverFull.event.wireBytes + Event.bye("try again later").wireBytes
-            Socket.sendBestEffort(fd, refusal)
+        let name: String
+        switch registry.admit(connection) {
+        case .admitted(let given):
+            name = given
+        case .full:
+            refuse(fd, peer: peer.description, limit: "max-clients \(configuration.maxClients)", text: "the server is full")
+            return nil
+        case .tooManyFromAddress:
+            refuse(
+                fd, peer: peer.description, limit: "max-per-ip \(configuration.maxPerAddress)",
+                text: "too many connections from your address")
+            return nil
+        case .closed:
             close(fd)
-            return
+            return nil
         }
-        logger.info("connect", metadata: ["name": "\(name)", "peer": "\(peer)"])
+        logger.info("connect", metadata: ["name": "\(name)", "peer": "\(peer.description)"])
         let registry = self.registry
         let logger = self.logger
+        let settings = sessionSettings
         do {
             try ThreadSpawner.spawn(stackSize: configuration.threadStackBytes) {
-                var session = Session(connection: connection, registry: registry, logger: logger)
+                var session = Session(connection: connection, registry: registry, logger: logger, settings: settings)
                 session.run(name: name)
             }
         } catch {
             logger.error("cannot start a connection thread", metadata: ["name": "\(name)", "error": "\(error)"])
             registry.remove(connection.id, reason: .lost)
-            registry.sessionEnded()
+            registry.sessionEnded(connection)
             close(fd)
+            return error as? SystemError
         }
+        return nil
+    }
+
+    /// Turns a connection away past a limit: `ERROR server-full`, `BYE`, close. Existing users see nothing.
+    private func refuse(_ fd: Int32, peer: String, limit: String, text: String) {
+        logger.warning("refused", metadata: ["peer": "\(peer)", "limit": "\(limit)"])
+        let refusal = Event.error(.serverFull, text).wireBytes + Event.bye("try again later").wireBytes
+        Socket.sendBestEffort(fd, refusal)
+        close(fd)
+    }
+
+    /// Raises the open-file soft limit to the hard limit, and says so if `maxClients` still cannot fit.
+    private func checkDescriptorLimit() {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        // Descriptors already open (standard streams, the stop eventfd, ...) plus the listener and a spare.
+        let reserve = openDescriptorCount() + 2
+        let needed = configuration.maxClients * Self.descriptorsPerConnection + reserve
+        let current = Int(clamping: limit.rlim_cur)
+        if current < needed {
+            let holds = max(current - reserve, 0) / Self.descriptorsPerConnection
+            logger.warning(
+                "the open-file limit is too low for max-clients",
+                metadata: [
+                    "max-clients": "\(configuration.maxClients)", "needed": "\(needed)",
+                    "limit": "\(current)", "will-hold": "\(holds)",
+                ])
+        }
+    }
+
+    private func openDescriptorCount() -> Int {
+        guard let directory = opendir("/proc/self/fd") else { return 16 }
+        defer { closedir(directory) }
+        var count = -1  // the directory's own descriptor
+        while let entry = readdir(directory) {
+            if entry.pointee.d_name.0 != UInt8(ascii: ".") { count += 1 }
+        }
+        return max(count, 0)
     }
 }

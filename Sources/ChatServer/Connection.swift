@@ -34,15 +34,19 @@ final class Connection: Sendable {
 
     let id: UInt64
     let fd: Int32
+    /// The peer as `address:port`, for logs.
     let peer: String
+    /// The peer's address alone, for the per-address limit.
+    let address: String
     let connectedAt: UInt64
     let wake: WakeSignal
     let outbox = Locked(Outbox())
 
-    init(id: UInt64, fd: Int32, peer: String) throws {
+    init(id: UInt64, fd: Int32, peer: String, address: String) throws {
         self.id = id
         self.fd = fd
         self.peer = peer
+        self.address = address
         self.connectedAt = monotonicNanoseconds()
         self.wake = try WakeSignal()
     }

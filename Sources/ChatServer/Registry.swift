@@ -17,6 +17,19 @@ final class Registry: Sendable {
         var nextNumber = 1
         var accepting = true
         var liveSessions = 0
+        /// Open connections per peer address (members and those still closing).
+        var connectionsByAddress: [String: Int] = [:]
+    }
+
+    /// Whether a connection was let in.
+    enum Admission: Equatable {
+        case admitted(name: String)
+        /// `--max-clients` is reached.
+        case full
+        /// `--max-per-ip` is reached for this address.
+        case tooManyFromAddress
+        /// The server is shutting down.
+        case closed
     }
 
     /// What a delivery left to do once the lock is released.
@@ -26,12 +39,14 @@ final class Registry: Sendable {
     }
 
     let maxClients: Int
+    let maxPerAddress: Int
     let sendQueueLimit: Int
     let greeting: String
     private let state = Locked(State())
 
-    init(maxClients: Int, sendQueueLimit: Int, greeting: String) {
+    init(maxClients: Int, maxPerAddress: Int, sendQueueLimit: Int, greeting: String) {
         self.maxClients = maxClients
+        self.maxPerAddress = maxPerAddress
         self.sendQueueLimit = sendQueueLimit
         self.greeting = greeting
     }
@@ -40,10 +55,13 @@ final class Registry: Sendable {
 
     /// Admits a connection: names it, queues its `WELCOME`, tells everyone else `JOIN`.
     ///
-    /// - Returns: The name given, or `nil` when the room is full or closed.
-    func admit(_ connection: Connection) -> String? {
-        let (name, outcome) = state.withLock { state -> (String?, Outcome) in
-            guard state.accepting, state.members.count < maxClients else { return (nil, Outcome()) }
+    /// An admitted connection counts as a live session until ``sessionEnded(_:)``.
+    func admit(_ connection: Connection) -> Admission {
+        let (admission, outcome) = state.withLock { state -> (Admission, Outcome) in
+            guard state.accepting else { return (.closed, Outcome()) }
+            guard state.members.count < maxClients else { return (.full, Outcome()) }
+            let fromAddress = state.connectionsByAddress[connection.address, default: 0]
+            guard maxPerAddress == 0 || fromAddress < maxPerAddress else { return (.tooManyFromAddress, Outcome()) }
             var name: String
             repeat {
                 name = "user\(state.nextNumber)"
@@ -54,13 +72,14 @@ final class Registry: Sendable {
             state.members[connection.id] = Member(connection: connection, name: name)
             state.idsByKey[Name.key(name)] = connection.id
             state.liveSessions += 1
+            state.connectionsByAddress[connection.address] = fromAddress + 1
             deliver(OutboundLine(.welcome(name: name, text: greeting)), to: [connection], &outcome)
             deliver(OutboundLine(.join(name)), to: others, &outcome)
             settle(&state, &outcome)
-            return (name, outcome)
+            return (.admitted(name: name), outcome)
         }
         signal(outcome)
-        return name
+        return admission
     }
 
     /// Removes a member and tells the others `LEAVE NAME REASON`.
@@ -78,9 +97,13 @@ final class Registry: Sendable {
         return name
     }
 
-    /// Records that a session thread has ended (admission counted it as started).
-    func sessionEnded() {
-        state.withLock { $0.liveSessions -= 1 }
+    /// Records that a session thread has ended and its socket is closed (admission counted it).
+    func sessionEnded(_ connection: Connection) {
+        state.withLock { state in
+            state.liveSessions -= 1
+            let left = state.connectionsByAddress[connection.address, default: 1] - 1
+            state.connectionsByAddress[connection.address] = left > 0 ? left : nil
+        }
     }
 
     /// Session threads still running.

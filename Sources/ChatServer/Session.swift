@@ -2,126 +2,185 @@ import ChatProtocol
 import Glibc
 import Logging
 
+/// What every session is run with.
+struct SessionSettings: Sendable {
+    /// Lines a second a client may send (0: no limit), and how many at once.
+    var rate: Double
+    var burst: Int
+    /// Nanoseconds of silence after which a connection is closed (0: never).
+    var idleTimeout: UInt64
+    /// How long a closing connection may take to flush before it is cut.
+    var flushGrace: UInt64 = 2_000_000_000
+}
+
 /// The thread that owns one connection's socket: it reads and handles commands, and writes the
 /// connection's queued lines, waking on socket readiness or on the connection's wake signal.
+///
+/// Input is read only once what was read before has been handled, so a client held to its rate
+/// is slowed by TCP itself: its lines wait in its own socket buffer, never dropped.
 struct Session {
     let connection: Connection
     let registry: Registry
     let logger: Logger
-    /// How long a closing connection may take to flush before it is cut.
-    let flushGrace: UInt64
+    let settings: SessionSettings
 
     private var framer = LineFramer()
+    private var bucket: TokenBucket?
+    /// Bytes read and not yet handled: `input[inputStart..<inputEnd]`.
+    private let input: UnsafeMutableRawBufferPointer
+    private var inputStart = 0
+    private var inputEnd = 0
     private var pending: [OutboundLine] = []
     /// Index of the first unsent line in `pending`, and the bytes of it already sent.
     private var head = 0
     private var headOffset = 0
+    /// The peer may still send (no end of stream or error seen, not closing).
     private var readOpen = true
+    private var peerClosed = false
+    private var lastHeard: UInt64
     private var closing: Connection.Closing?
+    /// The name the connection last had, recorded when it left the registry.
+    private var closingName: String?
 
-    init(connection: Connection, registry: Registry, logger: Logger, flushGrace: UInt64 = 2_000_000_000) {
+    init(connection: Connection, registry: Registry, logger: Logger, settings: SessionSettings) {
         self.connection = connection
         self.registry = registry
         self.logger = logger
-        self.flushGrace = flushGrace
+        self.settings = settings
+        let now = monotonicNanoseconds()
+        lastHeard = now
+        if settings.rate > 0 { bucket = TokenBucket(rate: settings.rate, burst: settings.burst, now: now) }
+        input = .allocate(byteCount: 16 * 1024, alignment: 16)
     }
 
-    /// Runs until the connection ends, then closes the socket.
+    /// Runs until the connection ends, then closes the socket and logs the disconnection.
     mutating func run(name: String) {
-        let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
         let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: Self.maxIovecs)
         defer {
-            readBuffer.deallocate()
+            input.deallocate()
             iovecs.deallocate()
         }
-        var endReason = "lost"
-        loop: while true {
+        let endReason = serve(iovecs)
+        close(connection.fd)
+        let seconds = Double(monotonicNanoseconds() - connection.connectedAt) / 1e9
+        logger.info(
+            "disconnect",
+            metadata: [
+                "name": "\(closingName ?? name)", "peer": "\(connection.peer)", "reason": "\(endReason)",
+                "duration": "\(String(format3: seconds))s",
+            ])
+        registry.sessionEnded(connection)
+    }
+
+    /// The connection's loop; returns the reason it ended.
+    private mutating func serve(_ iovecs: UnsafeMutablePointer<iovec>) -> String {
+        while true {
             closing = connection.take(into: &pending)
-            if case .now(let reason) = closing {
-                endReason = reason
-                break loop
-            }
+            if case .now(let reason) = closing { return reason }
             do {
                 try flush(iovecs)
             } catch {
-                endReason = leave(.lost)
-                break loop
+                return leave(.lost, now: true)
             }
             if case .afterFlush(let deadline, let reason) = closing {
-                if head == pending.count || monotonicNanoseconds() >= deadline {
-                    endReason = reason
-                    break loop
-                }
+                if head == pending.count || monotonicNanoseconds() >= deadline { return reason }
+            }
+            if closing == nil && inputStart < inputEnd {
+                // Handle what was read, as far as the rate allows; then write the answers.
+                if handleInput() { continue }
+            }
+            if closing == nil && peerClosed && inputStart == inputEnd {
+                // The peer closed its side and everything it sent is handled: send what is queued, then close.
+                _ = leave(.lost)
+                continue
             }
             guard connection.prepareToSleep(seen: closing) else { continue }
-            let wantRead = readOpen && closing == nil
+
+            let now = monotonicNanoseconds()
+            let wantRead = readOpen && closing == nil && inputStart == inputEnd
             let wantWrite = head < pending.count
+            var wakeAt = UInt64.max
+            if case .afterFlush(let deadline, _) = closing { wakeAt = deadline }
+            if closing == nil && readOpen && settings.idleTimeout > 0 {
+                wakeAt = min(wakeAt, lastHeard + settings.idleTimeout)
+            }
+            if closing == nil && inputStart < inputEnd, let bucket {
+                wakeAt = min(wakeAt, now + bucket.nanosUntilToken())
+            }
             var fds = [
                 pollfd(
                     fd: connection.fd,
                     events: Int16(wantRead ? POLLIN : 0) | Int16(wantWrite ? POLLOUT : 0), revents: 0),
                 pollfd(fd: connection.wake.fd, events: Int16(POLLIN), revents: 0),
             ]
-            var timeout: Int32 = -1
-            if case .afterFlush(let deadline, _) = closing {
-                let now = monotonicNanoseconds()
-                timeout = deadline > now ? Int32(min((deadline - now) / 1_000_000 + 1, 60_000)) : 0
-            }
+            let timeout: Int32 =
+                wakeAt == .max ? -1 : wakeAt <= now ? 0 : Int32(min((wakeAt - now) / 1_000_000 + 1, 60_000))
             let ready = poll(&fds, 2, timeout)
-            if ready < 0 && errno != EINTR {
-                endReason = leave(.lost)
-                break loop
-            }
+            if ready < 0 && errno != EINTR { return leave(.lost, now: true) }
             if fds[1].revents != 0 { connection.wake.drain() }
             let socketEvents = Int32(fds[0].revents)
             if wantRead && socketEvents & (POLLIN | POLLHUP | POLLERR) != 0 {
-                readOnce(readBuffer)
-            } else if !wantRead && socketEvents & (POLLHUP | POLLERR) != 0 && !wantWrite {
-                // Nothing to read or write, yet the socket reports a hang-up: stop polling it.
-                endReason = leave(.lost)
-                break loop
+                readOnce()
+            } else if socketEvents & (POLLHUP | POLLERR) != 0 && !wantWrite && !wantRead {
+                // A hang-up with nothing left to read or write: stop polling the socket.
+                return leave(.lost, now: true)
+            }
+            if closing == nil && readOpen && settings.idleTimeout > 0
+                && monotonicNanoseconds() >= lastHeard + settings.idleTimeout
+            {
+                _ = leave(.lost, now: true)
+                return "idle"
             }
         }
-        close(connection.fd)
-        let seconds = Double(monotonicNanoseconds() - connection.connectedAt) / 1e9
-        let finalName = closingName ?? name
-        logger.info(
-            "disconnect",
-            metadata: [
-                "name": "\(finalName)", "peer": "\(connection.peer)", "reason": "\(endReason)",
-                "duration": "\(String(format3: seconds))s",
-            ])
-        registry.sessionEnded()
     }
-
-    /// The name the connection last had, recorded when it left the registry.
-    private var closingName: String?
 
     // MARK: Reading
 
-    private mutating func readOnce(_ buffer: UnsafeMutableRawBufferPointer) {
+    private mutating func readOnce() {
         let count: Int?
         do {
-            count = try Socket.receive(connection.fd, into: buffer)
+            count = try Socket.receive(connection.fd, into: input)
         } catch {
-            let _ = leave(.lost, now: true)
+            _ = leave(.lost, now: true)
             return
         }
         guard let count else { return }
         if count == 0 {
-            // The peer closed its side: what it sent is handled; send what is queued, then close.
             readOpen = false
-            let _ = leave(.lost)
+            peerClosed = true
             return
+        }
+        inputStart = 0
+        inputEnd = count
+        lastHeard = monotonicNanoseconds()
+    }
+
+    /// Handles buffered lines while the rate allows.
+    ///
+    /// - Returns: Whether any line was handled.
+    private mutating func handleInput() -> Bool {
+        if var bucket {
+            guard bucket.hasToken(now: monotonicNanoseconds()) else { return false }
+            self.bucket = bucket
         }
         // Move the framer out while it calls back into `self`, so the two accesses do not overlap.
         var framer = LineFramer()
         swap(&framer, &self.framer)
-        framer.push(UnsafeRawBufferPointer(rebasing: buffer[0..<count])) { frame in
-            guard readOpen else { return }
+        let bytes = UnsafeRawBufferPointer(rebasing: input[inputStart..<inputEnd])
+        let consumed = framer.push(bytes) { frame in
             handle(frame)
+            if closing != nil { return false }
+            guard var bucket else { return true }
+            let now = monotonicNanoseconds()
+            _ = bucket.take(now: now)
+            let goOn = bucket.hasToken(now: now)
+            self.bucket = bucket
+            return goOn
         }
         swap(&framer, &self.framer)
+        inputStart += consumed
+        if closing != nil { inputStart = inputEnd }
+        return true
     }
 
     // MARK: Writing
@@ -136,7 +195,7 @@ struct Session {
             while index < pending.count && count < Self.maxIovecs {
                 let bytes = pending[index].bytes
                 let skip = index == head ? headOffset : 0
-                iovecs[count] = iovec(iov_base: bytes.baseAddress! + skip, iov_len: bytes.count - skip)
+                iovecs[count] = iovec(iov_base: bytes.baseAddress.map { $0 + skip }, iov_len: bytes.count - skip)
                 count += 1
                 index += 1
             }
@@ -166,14 +225,18 @@ struct Session {
 
     /// Leaves the room (if still in it) with `reason`, and starts closing.
     ///
-    /// - Returns: The reason to log.
+    /// - Parameters:
+    ///   - now: Close at once, dropping what is queued (the peer is gone), rather than flush first.
+    ///   - finalLine: A last line to send, such as `BYE`.
+    /// - Returns: The reason, to log.
     mutating func leave(_ reason: LeaveReason, now: Bool = false, finalLine: OutboundLine? = nil) -> String {
         if let name = registry.remove(connection.id, reason: reason) { closingName = name }
         let closing: Connection.Closing =
             now
             ? .now(reason: reason.rawValue)
-            : .afterFlush(deadline: monotonicNanoseconds() + flushGrace, reason: reason.rawValue)
+            : .afterFlush(deadline: monotonicNanoseconds() + settings.flushGrace, reason: reason.rawValue)
         _ = connection.close(closing, finalLine: finalLine)
+        self.closing = closing
         readOpen = false
         return reason.rawValue
     }

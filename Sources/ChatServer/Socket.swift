@@ -19,6 +19,21 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
 
 /// Thin wrappers over the socket calls the server makes, each retrying `EINTR`.
 enum Socket {
+    /// Turns on TCP keepalive so that a peer that vanished without a word is noticed within
+    /// about two minutes (60 s idle, then 6 probes 10 s apart), and turns off Nagle's delay.
+    static func configureAccepted(_ fd: Int32) {
+        var one: Int32 = 1
+        var idle: Int32 = 60
+        var interval: Int32 = 10
+        var probes: Int32 = 6
+        let size = socklen_t(MemoryLayout<Int32>.size)
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, size)
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE, &idle, size)
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPINTVL, &interval, size)
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPCNT, &probes, size)
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, size)
+    }
+
     /// Opens a listening TCP socket.
     ///
     /// - Parameters:
@@ -66,18 +81,18 @@ enum Socket {
         return port(of: storage)
     }
 
-    /// The peer of a connected socket as `address:port` (`[address]:port` for IPv6).
-    static func peerDescription(_ fd: Int32) -> String {
+    /// The peer of a connected socket: its address, and `address:port` (`[address]:port` for IPv6).
+    static func peer(_ fd: Int32) -> (address: String, description: String) {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         let rc = withUnsafeMutablePointer(to: &storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &length) }
         }
-        guard rc == 0 else { return "unknown" }
+        guard rc == 0 else { return ("unknown", "unknown") }
         return describe(storage)
     }
 
-    static func describe(_ storage: sockaddr_storage) -> String {
+    static func describe(_ storage: sockaddr_storage) -> (address: String, description: String) {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         var storage = storage
         let family = Int32(storage.ss_family)
@@ -96,7 +111,7 @@ enum Socket {
             }
         }
         let address = String(decoding: text.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return family == AF_INET6 ? "[\(address)]:\(port)" : "\(address):\(port)"
+        return (address, family == AF_INET6 ? "[\(address)]:\(port)" : "\(address):\(port)")
     }
 
     private static func port(of storage: sockaddr_storage) -> Int {

@@ -23,12 +23,31 @@ struct ChatroomServer: ParsableCommand {
     @Option(help: "The most clients connected at once; past it a new connection gets ERROR server-full and BYE.")
     var maxClients = 10_000
 
+    @Option(name: .customLong("max-per-ip"), help: "The most connections from one IP address (0: no limit).")
+    var maxPerIP = 0
+
+    @Option(help: "A client whose unsent output passes this is dropped as slow (bytes, or with KiB/MiB/GiB).")
+    var sendq = ByteCount(bytes: 1 << 20)
+
+    @Option(help: "Lines a second one client may send (0: no limit); a faster client is read later, never cut off.")
+    var rate = LineRate(perSecond: 20)
+
+    @Option(help: "Lines a client may send at once before --rate applies.")
+    var burst = 60
+
+    @Option(help: "Seconds of silence after which a connection is closed (0: never).")
+    var idleTimeout = 0
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
     mutating func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxClients > 0 else { throw ValidationError("--max-clients must be at least 1") }
+        guard maxPerIP >= 0 else { throw ValidationError("--max-per-ip must be 0 or more") }
+        guard sendq.bytes >= 8192 else { throw ValidationError("--sendq must be at least 8KiB") }
+        guard burst >= 1 else { throw ValidationError("--burst must be at least 1") }
+        guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more") }
     }
 
     func run() throws {
@@ -48,7 +67,9 @@ struct ChatroomServer: ParsableCommand {
         signal(SIGPIPE, SIG_IGN)
 
         let server = try ChatServer(
-            configuration: .init(host: host, port: port, maxClients: maxClients),
+            configuration: .init(
+                host: host, port: port, maxClients: maxClients, maxPerAddress: maxPerIP, sendQueueBytes: sendq.bytes,
+                rate: rate.perSecond, burst: burst, idleTimeout: Double(idleTimeout)),
             logger: logger)
         do {
             try server.start()
@@ -70,3 +91,51 @@ struct ChatroomServer: ParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// A size given as bytes or with a binary suffix: `65536`, `64KiB`, `1MiB`, `1GiB`.
+struct ByteCount: ExpressibleByArgument, CustomStringConvertible {
+    var bytes: Int
+
+    init(bytes: Int) { self.bytes = bytes }
+
+    init?(argument: String) {
+        let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("B", 1), ("", 1)]
+        for (suffix, scale) in units where argument.hasSuffix(suffix) {
+            guard let number = Int(argument.dropLast(suffix.count)), number >= 0 else { continue }
+            let (product, overflow) = number.multipliedReportingOverflow(by: scale)
+            guard !overflow else { return nil }
+            bytes = product
+            return
+        }
+        return nil
+    }
+
+    var description: String {
+        for (suffix, scale) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
+        where bytes >= scale && bytes % scale == 0 {
+            return "\(bytes / scale)\(suffix)"
+        }
+        return "\(bytes)"
+    }
+
+    var defaultValueDescription: String { description }
+}
+
+/// A rate of lines: `20/s`, or a bare number of lines a second; `0` turns the limit off.
+struct LineRate: ExpressibleByArgument, CustomStringConvertible {
+    var perSecond: Double
+
+    init(perSecond: Double) { self.perSecond = perSecond }
+
+    init?(argument: String) {
+        let number = argument.hasSuffix("/s") ? String(argument.dropLast(2)) : argument
+        guard let value = Double(number), value >= 0, value.isFinite else { return nil }
+        perSecond = value
+    }
+
+    var description: String {
+        perSecond == perSecond.rounded() ? "\(Int(perSecond))/s" : "\(perSecond)/s"
+    }
+
+    var defaultValueDescription: String { description }
+}

@@ -204,7 +204,7 @@ private let welcomeText = "Welcome to chatroom! Type /help for the commands."
     }
 
     @Test func everyClientSeesOneGlobalOrder() async throws {
-        try await withRunningServer { _, port in
+        try await withRunningServer(.init(rate: 0)) { _, port in
             let senders = 4
             let perSender = 250
             let clients = try (0..<6).map { _ in try join(port).0 }
@@ -234,7 +234,7 @@ private let welcomeText = "Welcome to chatroom! Type /help for the commands."
 
     @Test func aClientThatStopsReadingIsDroppedAndOthersCarryOn() async throws {
         let limit = 64 * 1024
-        try await withRunningServer(.init(sendQueueBytes: limit)) { server, port in
+        try await withRunningServer(.init(sendQueueBytes: limit, rate: 0)) { server, port in
             let (stuck, _) = try join(port)
             let (talker, _) = try join(port)
             let (listener, _) = try join(port)

@@ -1,0 +1,253 @@
+import ChatProtocol
+import ChatTestSupport
+import Dispatch
+import Foundation
+import Testing
+
+@testable import ChatServer
+
+/// Limits and faults from the hardening issue, each tried against a running server.
+@Suite struct HardeningTests {
+    // MARK: Limits
+
+    @Test func maxPerIPRefusesPastTheLimitAndAdmitsAgainAfterALeave() async throws {
+        try await withRunningServer(.init(maxPerAddress: 2)) { server, port in
+            let (alice, _) = try join(port)
+            let (bob, _) = try join(port)
+            #expect(try alice.readLine() == "JOIN user2")
+            let third = try LineClient(port: port)
+            #expect(
+                try third.readUntilClosed() == [
+                    "ERROR server-full too many connections from your address", "BYE try again later",
+                ])
+            // Existing users see nothing of it.
+            #expect(try alice.sync() == [])
+            #expect(try bob.sync() == [])
+            // Once a connection from the address is gone, the address may connect again.
+            bob.close()
+            #expect(try alice.readLine() == "LEAVE user2 lost")
+            #expect(eventually { server.sessionThreadCount == 1 })
+            let (again, name) = try join(port)
+            #expect(name == "user3")
+            #expect(try again.sync() == [])
+        }
+    }
+
+    @Test func maxClientsAdmitsAgainOnceSomeoneLeaves() async throws {
+        try await withRunningServer(.init(maxClients: 1)) { _, port in
+            let (alice, _) = try join(port)
+            #expect(try LineClient(port: port).readUntilClosed().first == "ERROR server-full the server is full")
+            try alice.send("/quit")
+            _ = try alice.readUntilClosed()
+            let (bob, name) = try join(port)
+            #expect(name == "user2")
+            #expect(try bob.sync() == [])
+        }
+    }
+
+    @Test(arguments: [(100, 100, true), (100, 101, false), (4000, 7, true), (4000, 8, false)])
+    func sendQueueLimitEdge(queued: Int, next: Int, fits: Bool) throws {
+        let connection = try Connection(id: 1, fd: -1, peer: "test", address: "test")
+        let limit = queued + (fits ? next : next - 1)
+        if case .overflow = connection.enqueue(line(bytes: queued), limit: limit) {
+            Issue.record("the first line alone overflowed")
+        }
+        let result = connection.enqueue(line(bytes: next), limit: limit)
+        switch result {
+        case .queued: #expect(fits, "a line past the limit was queued")
+        case .overflow: #expect(!fits, "a line within the limit overflowed")
+        case .closed: Issue.record("the connection was closed")
+        }
+    }
+
+    private func line(bytes: Int) -> OutboundLine {
+        // "HELP " + text + LF
+        OutboundLine(.help(String(repeating: "x", count: bytes - 6)))
+    }
+
+    @Test func rateDelaysLinesButNeverDropsThemAndSparesOthers() async throws {
+        try await withRunningServer(.init(rate: 10, burst: 5)) { _, port in
+            let (flooder, _) = try join(port)
+            let (bystander, _) = try join(port)
+            _ = try flooder.readLines(1)
+            let start = ContinuousClock.now
+            try flooder.sendRaw(Array((1...25).map { "/ping \($0)\n" }.joined().utf8))
+            var arrivals: [Duration] = []
+            for index in 1...25 {
+                #expect(try flooder.readLine(timeout: .seconds(10)) == "PONG \(index)")
+                arrivals.append(ContinuousClock.now - start)
+                if index == 6 {
+                    // While the flooder waits on its rate, another client is answered at once.
+                    let asked = ContinuousClock.now
+                    #expect(try bystander.sync() == [])
+                    #expect(ContinuousClock.now - asked < .milliseconds(500))
+                }
+            }
+            // The burst of 5 comes at once; the other 20 at 10 a second: about 2 seconds.
+            #expect(arrivals[4] < .milliseconds(500), "the burst was delayed: \(arrivals[4])")
+            #expect(arrivals[24] >= .milliseconds(1800), "the rate was not applied: \(arrivals[24])")
+            #expect(arrivals[24] < .seconds(4), "lines were delayed too long: \(arrivals[24])")
+        }
+    }
+
+    @Test func idleTimeoutClosesASilentConnectionAsLost() async throws {
+        try await withRunningServer(.init(idleTimeout: 1)) { _, port in
+            let joined = ContinuousClock.now
+            let (silent, _) = try join(port)
+            let (talker, _) = try join(port)
+            // The talker keeps talking (pinging between short waits for the LEAVE), so only `silent` is idle.
+            var sawLeave = false
+            var count = 0
+            while !sawLeave && ContinuousClock.now - joined < .seconds(5) {
+                count += 1
+                try talker.send("/ping \(count)")
+                sawLeave = try talker.readLines(until: "PONG \(count)").contains("LEAVE user1 lost")
+                if !sawLeave, let line = try? talker.readLine(timeout: .milliseconds(250)) {
+                    sawLeave = line == "LEAVE user1 lost"
+                }
+            }
+            #expect(sawLeave)
+            #expect(ContinuousClock.now - joined >= .milliseconds(900))
+            #expect(try silent.readUntilClosed() == ["JOIN user2"])
+            #expect(try talker.sync() == [])
+        }
+    }
+
+    @Test func aLineThatNeverEndsIsRefusedOnceAndTheConnectionRecovers() async throws {
+        try await withRunningServer { _, port in
+            let (alice, _) = try join(port)
+            let chunk = [UInt8](repeating: 0x61, count: 4096)
+            for _ in 0..<64 { try alice.sendRaw(chunk) }
+            #expect(try alice.readLine() == "ERROR line-too-long line longer than 4096 bytes")
+            try alice.sendRaw(chunk + Array("\n/ping ok\n".utf8))
+            #expect(try alice.readLine() == "PONG ok")
+            #expect(try alice.sync() == [])
+        }
+    }
+
+    // MARK: Faults
+
+    @Test func faultsLeaveNoThreadOrDescriptorBehind() throws {
+        let server = try ServerProcess(arguments: ["--rate", "0"])
+        let baseThreads = server.threadCount
+        let baseDescriptors = server.descriptorCount
+        func expectBaseline(_ step: String) {
+            let back = eventually(timeout: .seconds(10)) {
+                server.threadCount == baseThreads && server.descriptorCount == baseDescriptors
+            }
+            #expect(
+                back,
+                "after \(step): \(server.threadCount) threads (baseline \(baseThreads)), \(server.descriptorCount) descriptors (baseline \(baseDescriptors))"
+            )
+        }
+        let (observer, _) = try join(server.port)
+
+        // A peer that resets while the server is writing to it.
+        let victim = try LineClient(port: server.port, receiveBufferBytes: 4096)
+        let (talker, _) = try join(server.port)
+        let text = String(repeating: "y", count: 4000)
+        for index in 0..<200 { try talker.send("\(index) \(text)") }
+        _ = try talker.readLines(until: "MSG user3 199 \(text)")
+        victim.close(reset: true)
+        let seen = try observer.readLines(until: "MSG user3 199 \(text)")
+        #expect(seen.count == 2 + 199)
+        let leave = try observer.readLine()
+        #expect(leave == "LEAVE user2 lost" || leave == "LEAVE user2 slow")
+        talker.close()
+        #expect(try observer.readLine() == "LEAVE user3 lost")
+
+        // A peer that half-closes after a command.
+        let halfClosed = try LineClient(port: server.port)
+        _ = try halfClosed.readLine()
+        try halfClosed.send("/ping half")
+        halfClosed.shutdownWrite()
+        #expect(try halfClosed.readUntilClosed() == ["PONG half"])
+        #expect(try observer.readLines(2) == ["JOIN user4", "LEAVE user4 lost"])
+
+        // A client that connects and sends nothing delays nobody.
+        let (mute, _) = try join(server.port)
+        _ = try observer.readLines(1)
+        let asked = ContinuousClock.now
+        #expect(try observer.sync() == [])
+        #expect(ContinuousClock.now - asked < .milliseconds(500))
+        mute.close()
+        _ = try observer.readLines(1)
+        observer.close()
+        expectBaseline("reset, half-close and a mute client")
+
+        // Thousands of connects and disconnects in a burst.
+        let residentBefore = server.residentKiB
+        let port = server.port
+        for round in 0..<2 {
+            DispatchQueue.concurrentPerform(iterations: 4) { worker in
+                for index in 0..<500 {
+                    guard let client = try? LineClient(port: port) else { continue }
+                    switch index % 3 {
+                    case 0: client.close()
+                    case 1: client.close(reset: true)
+                    default:
+                        _ = try? client.readLine()
+                        client.close()
+                    }
+                }
+                _ = worker
+            }
+            expectBaseline("burst \(round + 1) of 2000 connects")
+        }
+        let (after, _) = try join(server.port)
+        #expect(try after.sync() == [])
+        after.close()
+        expectBaseline("the last client")
+        // Memory settles: a second identical burst does not keep growing the server.
+        let growth = server.residentKiB - residentBefore
+        #expect(growth < 16 * 1024, "resident memory grew by \(growth) KiB over 4000 connects")
+        server.signal(SIGTERM)
+        #expect(server.waitForExit(timeout: .seconds(2)) == 0)
+    }
+
+    @Test func runningOutOfDescriptorsBacksOffWithoutSpinningAndRecovers() throws {
+        let server = try ServerProcess(arguments: ["--rate", "0"], openFiles: (40, 40))
+        var admitted: [LineClient] = []
+        var waiting: LineClient?
+        var refused = 0
+        while waiting == nil && admitted.count < 40 {
+            let client = try LineClient(port: server.port)
+            switch try? client.readLine(timeout: .seconds(1)) {
+            case .some(let line) where line.hasPrefix("WELCOME "):
+                admitted.append(client)
+            case .some(let line):
+                #expect(line == "ERROR server-full the server is out of resources")
+                refused += 1
+            case .none:
+                waiting = client  // still in the listen backlog: not accepted while out of descriptors
+            }
+        }
+        #expect(admitted.count >= 10 && admitted.count < 20, "admitted \(admitted.count) with 40 descriptors")
+        #expect(refused <= 1)
+        let pending = try #require(waiting)
+        #expect(server.log.components(separatedBy: "out of file descriptors, backing off").count - 1 == 1)
+        // Backing off, not spinning: a second with a ready listener costs next to no CPU.
+        let cpuBefore = server.cpuSeconds
+        #expect((try? pending.readLine(timeout: .seconds(1))) == nil)
+        #expect(server.cpuSeconds - cpuBefore < 0.2)
+        // Free some descriptors: the waiting client is admitted.
+        for client in admitted.prefix(3) { client.close() }
+        let welcome = try pending.readLine(timeout: .seconds(5))
+        #expect(welcome?.hasPrefix("WELCOME ") == true)
+        #expect(eventually { server.log.contains("accepting again") })
+        server.signal(SIGTERM)
+        #expect(server.waitForExit(timeout: .seconds(2)) == 0)
+    }
+
+    @Test func startupRaisesTheOpenFileLimitAndSaysWhatItWillHold() throws {
+        let server = try ServerProcess(arguments: ["--max-clients", "10000"], openFiles: (1024, 4096))
+        #expect(server.openFileSoftLimit == 4096)
+        #expect(eventually { server.log.contains("the open-file limit is too low for max-clients") })
+        #expect(server.log.contains("limit=4096"))
+        // Two descriptors a client, after the few the process holds at start.
+        let holds = server.log.components(separatedBy: "will-hold=").dropFirst().first.flatMap { Int($0.prefix(while: \.isNumber)) }
+        #expect(holds.map { (2035...2046).contains($0) } == true, "will-hold=\(String(describing: holds))")
+        server.signal(SIGTERM)
+        #expect(server.waitForExit(timeout: .seconds(2)) == 0)
+    }
+}
