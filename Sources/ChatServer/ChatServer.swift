@@ -187,13 +187,13 @@ public final class ChatServer: Sendable {
                     }
                     break accepting
                 }
-                if starved {
-                    starved = false
-                    logger.notice("accepting again")
-                }
                 if let error = admit(fd) {
                     starve(error)
                     break accepting
+                }
+                if starved {
+                    starved = false
+                    logger.notice("accepting again")
                 }
             }
         }

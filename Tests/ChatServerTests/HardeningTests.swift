@@ -198,42 +198,56 @@ import Testing
         #expect(try after.sync() == [])
         after.close()
         expectBaseline("the last client")
-        // Memory settles: a second identical burst does not keep growing the server.
+        // Memory settles: 4000 connects leave the server's resident memory close to where it was.
+        // (AddressSanitizer keeps freed memory in quarantine, so the figure means nothing under it;
+        // .ci/run sets ASAN_OPTIONS for that run.)
         let growth = server.residentKiB - residentBefore
-        #expect(growth < 16 * 1024, "resident memory grew by \(growth) KiB over 4000 connects")
+        if ProcessInfo.processInfo.environment["ASAN_OPTIONS"] == nil {
+            #expect(growth < 16 * 1024, "resident memory grew by \(growth) KiB over 4000 connects")
+        }
         server.signal(SIGTERM)
         #expect(server.waitForExit(timeout: .seconds(2)) == 0)
+        #expect(!server.log.contains("Sanitizer"), "\(server.log.suffix(2000))")
     }
 
     @Test func runningOutOfDescriptorsBacksOffWithoutSpinningAndRecovers() throws {
         let server = try ServerProcess(arguments: ["--rate", "0"], openFiles: (40, 40))
         var admitted: [LineClient] = []
-        var waiting: LineClient?
-        var refused = 0
-        while waiting == nil && admitted.count < 40 {
+        // Connect until one is not admitted: it waits in the listen backlog (accept failed), or it is
+        // refused with a clear error (accept worked but its wake eventfd did not).
+        var turnedAway: (client: LineClient, line: String?)?
+        while turnedAway == nil && admitted.count < 40 {
             let client = try LineClient(port: server.port)
-            switch try? client.readLine(timeout: .seconds(1)) {
-            case .some(let line) where line.hasPrefix("WELCOME "):
+            let line = try? client.readLine(timeout: .seconds(1))
+            if let line, line.hasPrefix("WELCOME ") {
                 admitted.append(client)
-            case .some(let line):
-                #expect(line == "ERROR server-full the server is out of resources")
-                refused += 1
-            case .none:
-                waiting = client  // still in the listen backlog: not accepted while out of descriptors
+            } else {
+                turnedAway = (client, line)
             }
         }
         #expect(admitted.count >= 10 && admitted.count < 20, "admitted \(admitted.count) with 40 descriptors")
-        #expect(refused <= 1)
-        let pending = try #require(waiting)
-        #expect(server.log.components(separatedBy: "out of file descriptors, backing off").count - 1 == 1)
-        // Backing off, not spinning: a second with a ready listener costs next to no CPU.
+        let first = try #require(turnedAway)
+        #expect(first.line == nil || first.line == "ERROR server-full the server is out of resources")
+        #expect(eventually { server.log.contains("out of file descriptors, backing off") })
+        // Backing off, not spinning: a second with clients knocking costs next to no CPU, and is logged once.
         let cpuBefore = server.cpuSeconds
-        #expect((try? pending.readLine(timeout: .seconds(1))) == nil)
+        let knocking = try LineClient(port: server.port)
+        _ = try? knocking.readLine(timeout: .seconds(1))
         #expect(server.cpuSeconds - cpuBefore < 0.2)
-        // Free some descriptors: the waiting client is admitted.
+        #expect(server.log.components(separatedBy: "out of file descriptors, backing off").count - 1 == 1)
+        // Free some descriptors: a client is admitted again.
         for client in admitted.prefix(3) { client.close() }
-        let welcome = try pending.readLine(timeout: .seconds(5))
-        #expect(welcome?.hasPrefix("WELCOME ") == true)
+        let again = eventually(timeout: .seconds(10)) {
+            guard let client = try? LineClient(port: server.port) else { return false }
+            while let line = try? client.readLine(timeout: .milliseconds(500)) {
+                if line.hasPrefix("WELCOME ") {
+                    admitted.append(client)
+                    return true
+                }
+            }
+            return false
+        }
+        #expect(again, "no client was admitted after descriptors were freed; log: \(server.log)")
         #expect(eventually { server.log.contains("accepting again") })
         server.signal(SIGTERM)
         #expect(server.waitForExit(timeout: .seconds(2)) == 0)
