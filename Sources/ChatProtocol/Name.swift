@@ -14,15 +14,19 @@ public enum Name {
     /// - Throws: ``ProtocolError/badName(_:)`` with the rule it breaks.
     public static func validate(_ name: some StringProtocol) throws(ProtocolError) {
         let bytes = Array(name.utf8)
-        guard !bytes.isEmpty, bytes.count <= maxLength else {
+        guard let first = bytes.first else {
             throw .badName("a name is 1 to \(maxLength) characters")
         }
-        guard isLetter(bytes[0]) else {
-            throw .badName("a name starts with a letter")
-        }
+        // Which characters first: a name with an accent is refused for the accent, not for its byte count.
         guard bytes.allSatisfy({ isLetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
         else {
-            throw .badName("a name holds only letters, digits, _ and -")
+            throw .badName("a name holds only ASCII letters, digits, _ and -")
+        }
+        guard isLetter(first) else {
+            throw .badName("a name starts with a letter")
+        }
+        guard bytes.count <= maxLength else {
+            throw .badName("a name is 1 to \(maxLength) characters")
         }
         guard key(name) != reserved else {
             throw .badName("the name \(reserved) is reserved")

@@ -86,19 +86,20 @@ import Testing
             // The burst of 5 comes at once; the other 20 at 10 a second: about 2 seconds.
             #expect(arrivals[4] < .milliseconds(500), "the burst was delayed: \(arrivals[4])")
             #expect(arrivals[24] >= .milliseconds(1800), "the rate was not applied: \(arrivals[24])")
-            #expect(arrivals[24] < .seconds(4), "lines were delayed too long: \(arrivals[24])")
+            // A loose upper bound: the machine may be busy, but the lines must not stall.
+            #expect(arrivals[24] < .seconds(8), "lines were delayed too long: \(arrivals[24])")
         }
     }
 
     @Test func idleTimeoutClosesASilentConnectionAsLost() async throws {
-        try await withRunningServer(.init(idleTimeout: 1)) { _, port in
+        try await withRunningServer(.init(idleTimeout: 3)) { _, port in
             let joined = ContinuousClock.now
             let (silent, _) = try join(port)
             let (talker, _) = try join(port)
             // The talker keeps talking (pinging between short waits for the LEAVE), so only `silent` is idle.
             var sawLeave = false
             var count = 0
-            while !sawLeave && ContinuousClock.now - joined < .seconds(5) {
+            while !sawLeave && ContinuousClock.now - joined < .seconds(10) {
                 count += 1
                 try talker.send("/ping \(count)")
                 sawLeave = try talker.readLines(until: "PONG \(count)").contains("LEAVE user1 lost")
@@ -107,7 +108,7 @@ import Testing
                 }
             }
             #expect(sawLeave)
-            #expect(ContinuousClock.now - joined >= .milliseconds(900))
+            #expect(ContinuousClock.now - joined >= .milliseconds(2900))
             #expect(try silent.readUntilClosed() == ["JOIN user2"])
             #expect(try talker.sync() == [])
         }
@@ -194,8 +195,10 @@ import Testing
             }
             expectBaseline("burst \(round + 1) of 2000 connects")
         }
+        // Connections the burst closed may still sit in the listen backlog: they join and leave at once.
         let (after, _) = try join(server.port)
-        #expect(try after.sync() == [])
+        let stragglers = try after.sync()
+        #expect(stragglers.allSatisfy { $0.hasPrefix("JOIN user") || ($0.hasPrefix("LEAVE user") && $0.hasSuffix(" lost")) })
         after.close()
         expectBaseline("the last client")
         // Memory settles: 4000 connects leave the server's resident memory close to where it was.
