@@ -85,6 +85,8 @@ import Testing
             }
             // The burst of 5 comes at once; the other 20 at 10 a second: about 2 seconds.
             #expect(arrivals[4] < .milliseconds(500), "the burst was delayed: \(arrivals[4])")
+            // Just past the burst, a line waits for the next token (1/10 s).
+            #expect(arrivals[5] >= .milliseconds(50), "the line after the burst was not delayed: \(arrivals[5])")
             #expect(arrivals[24] >= .milliseconds(1800), "the rate was not applied: \(arrivals[24])")
             // A loose upper bound: the machine may be busy, but the lines must not stall.
             #expect(arrivals[24] < .seconds(8), "lines were delayed too long: \(arrivals[24])")
@@ -122,6 +124,65 @@ import Testing
             #expect(try alice.readLine() == "ERROR line-too-long line longer than 4096 bytes")
             try alice.sendRaw(chunk + Array("\n/ping ok\n".utf8))
             #expect(try alice.readLine() == "PONG ok")
+            #expect(try alice.sync() == [])
+        }
+    }
+
+    @Test func stuckClientsCostOthersNothingAndMemoryStaysBounded() throws {
+        let server = try ServerProcess(arguments: ["--rate", "0", "--sendq", "256KiB"])
+        let baseResident = server.residentKiB
+        let (talker, _) = try join(server.port)
+        let (listener, _) = try join(server.port)
+        _ = try talker.readLines(1)
+        // Three clients that never read, with small receive buffers.
+        let stuck = try (0..<3).map { _ in try LineClient(port: server.port, receiveBufferBytes: 4096) }
+        _ = try talker.readLines(3)
+        _ = try listener.readLines(3)
+        let text = String(repeating: "z", count: 1000)
+        var slowest = Duration.zero
+        var heard: [String] = []
+        var leaves: Set<String> = []
+        // 12 MB in all: more than the kernel's socket buffers and the three queues can hold.
+        let total = 12_000
+        for batch in stride(from: 0, to: total, by: 100) {
+            try talker.sendRaw(Array((batch..<(batch + 100)).map { "\($0) \(text)\n" }.joined().utf8))
+            _ = try talker.readLines(until: "MSG user1 \(batch + 99) \(text)")
+            do {
+                // The listener's own round trip while the stuck clients' queues fill and overflow.
+                let asked = ContinuousClock.now
+                for line in try listener.sync() {
+                    if line.hasPrefix("LEAVE ") { leaves.insert(line) } else { heard.append(line) }
+                }
+                slowest = max(slowest, ContinuousClock.now - asked)
+            }
+        }
+        for line in try listener.sync() {
+            if line.hasPrefix("LEAVE ") { leaves.insert(line) } else { heard.append(line) }
+        }
+        #expect(leaves == ["LEAVE user3 slow", "LEAVE user4 slow", "LEAVE user5 slow"])
+        #expect(heard == (0..<total).map { "MSG user1 \($0) \(text)" })
+        #expect(slowest < .milliseconds(500), "a round trip took \(slowest) while clients were stuck")
+        // Each stuck client held at most --sendq in the server before it was dropped.
+        let grown = server.residentKiB - baseResident
+        #expect(grown < 3 * 256 + 8 * 1024, "resident memory grew by \(grown) KiB")
+        _ = stuck
+        server.signal(SIGTERM)
+        #expect(server.waitForExit(timeout: .seconds(2)) == 0)
+    }
+
+    @Test func keepaliveIsOnForEveryConnection() async throws {
+        try await withRunningServer { _, port in
+            let (alice, _) = try join(port)
+            let ss = Process()
+            ss.executableURL = URL(fileURLWithPath: "/usr/bin/ss")
+            ss.arguments = ["-tnoH", "state", "established", "( sport = :\(port) )"]
+            let pipe = Pipe()
+            ss.standardOutput = pipe
+            try ss.run()
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            ss.waitUntilExit()
+            // The server's side of the connection runs a keepalive timer (60 s idle before the first probe).
+            #expect(output.contains("timer:(keepalive,"), "ss shows: \(output)")
             #expect(try alice.sync() == [])
         }
     }
