@@ -74,8 +74,8 @@ public final class ChatServer: Sendable {
     private let stopSignal: WakeSignal
     private let nextID = Atomic<UInt64>(1)
     private let sessionSettings: SessionSettings
-    /// File descriptors a connection holds: its socket and its wake eventfd.
-    static let descriptorsPerConnection = 2
+    /// File descriptors a connection holds: its socket alone (threads are woken by signal, not eventfd).
+    static let descriptorsPerConnection = 1
 
     /// Creates a server; nothing listens until ``start()``.
     ///
@@ -95,6 +95,8 @@ public final class ChatServer: Sendable {
             burst: configuration.burst,
             idleTimeout: UInt64(max(configuration.idleTimeout, 0) * 1e9))
         self.stopSignal = try WakeSignal()
+        // Connection threads are woken with a signal; its handler must be in place before any is sent.
+        _ = CSystemShims_install_wake_handler()
     }
 
     /// Binds, listens and starts accepting on a thread of its own.
@@ -177,7 +179,12 @@ public final class ChatServer: Sendable {
                 if poll(&fds, 2, -1) < 0 && errno != EINTR { return }
                 if fds[1].revents != 0 { return }
             }
+            // JOIN lines for a burst of connections go out together: one write per member per batch.
+            var flushes = PendingFlushes()
+            var admitted = 0
+            defer { flushes.flushAll() }
             accepting: while true {
+                if admitted % 64 == 63 { flushes.flushAll() }
                 let fd = CSystemShims_accept_nonblocking(listenFD)
                 guard fd >= 0 else {
                     switch errno {
@@ -187,7 +194,8 @@ public final class ChatServer: Sendable {
                     }
                     break accepting
                 }
-                if let error = admit(fd) {
+                admitted += 1
+                if let error = admit(fd, &flushes) {
                     starve(error)
                     break accepting
                 }
@@ -202,20 +210,13 @@ public final class ChatServer: Sendable {
     /// Sets up, names and starts a connection, or refuses it.
     ///
     /// - Returns: The error when the process is out of descriptors or memory (the caller backs off).
-    private func admit(_ fd: Int32) -> SystemError? {
+    private func admit(_ fd: Int32, _ flushes: inout PendingFlushes) -> SystemError? {
         Socket.configureAccepted(fd)
         let peer = Socket.peer(fd)
-        let connection: Connection
-        do {
-            connection = try Connection(
-                id: nextID.add(1, ordering: .relaxed).oldValue, fd: fd, peer: peer.description, address: peer.address)
-        } catch {
-            // The socket came, but its wake eventfd did not: out of descriptors. Refuse it, then back off.
-            refuse(fd, peer: peer.description, limit: "open files", text: "the server is out of resources")
-            return error as? SystemError ?? SystemError("eventfd")
-        }
+        let connection = Connection(
+            id: nextID.add(1, ordering: .relaxed).oldValue, fd: fd, peer: peer.description, address: peer.address)
         let name: String
-        switch registry.admit(connection) {
+        switch registry.admit(connection, &flushes) {
         case .admitted(let given):
             name = given
         case .full:
@@ -241,7 +242,9 @@ public final class ChatServer: Sendable {
             }
         } catch {
             logger.error("cannot start a connection thread", metadata: ["name": "\(name)", "error": "\(error)"])
-            registry.remove(connection.id, reason: .lost)
+            registry.remove(connection.id, reason: .lost, &flushes)
+            flushes.flushAll()
+            _ = connection.retire()
             registry.sessionEnded(connection)
             close(fd)
             return error as? SystemError

@@ -1,9 +1,17 @@
+import CSystemShims
 import ChatProtocol
+import Glibc
 
-/// The part of a client connection that other threads touch: its outbound queue and its wake signal.
+/// The shared side of a client connection: its outbound queue, the token that lets one thread at a time
+/// write to its socket, and the means to wake its own thread (a signal; see `CSystemShimsWake.h`).
 ///
-/// The socket itself belongs to the connection's own thread (``Session``); everything here is memory
-/// work under ``outbox``'s lock, plus a write to an eventfd, so no thread ever blocks on another's socket.
+/// Lines usually leave from the thread that queued them: after queueing (under the registry lock), that
+/// thread releases every lock, takes this connection's write token if nobody holds it, and sends what is
+/// queued with one non-blocking `sendmsg`. Whoever holds the token keeps sending until the queue is
+/// empty, so lines queued meanwhile by other threads ride along in the same write, in queue order (which
+/// is the room's global order). A full socket buffer hands the connection to its own thread, which waits
+/// for `POLLOUT`; so no thread ever waits on another's socket, and a broadcast costs no thread wake-ups.
+/// Locks are held only for memory work, never across the `sendmsg`.
 final class Connection: Sendable {
     /// Why and how a connection is ending.
     enum Closing: Equatable, Sendable {
@@ -15,22 +23,52 @@ final class Connection: Sendable {
 
     /// The result of queueing a line.
     enum EnqueueResult {
-        /// Queued; `wake` says whether the owning thread must be signalled.
-        case queued(wake: Bool)
+        /// Queued; `kick` says the caller promises to ``flush(owner:)`` once it holds no lock
+        /// (no other thread is sending, and nobody else promised).
+        case queued(kick: Bool)
         /// Queueing it would pass the limit; nothing was queued.
         case overflow
         /// The connection is closing and takes no more lines.
         case closed
     }
 
-    struct Outbox {
-        var lines: [OutboundLine] = []
-        /// Bytes queued here plus bytes taken by the writer and not yet sent.
-        var unsentBytes = 0
-        /// The owning thread is (about to be) blocked in `poll` and needs a signal to see new lines.
-        var sleeping = false
+    /// What the owning thread needs to know at the top of its loop.
+    struct Turn {
         var closing: Closing?
+        /// A send failed: the peer is gone.
+        var failed: Bool
+        /// Nothing is queued and no other thread is sending.
+        var drained: Bool
     }
+
+    struct Outbox {
+        /// Lines not yet fully sent are `lines[head...]`; `headOffset` bytes of the first are sent.
+        var lines: [OutboundLine] = []
+        var head = 0
+        var headOffset = 0
+        /// Bytes queued and not yet sent.
+        var unsentBytes = 0
+        /// A thread holds the write token: it alone may send on the socket.
+        var writing = false
+        /// The socket buffer was full: only the owning thread sends, when `poll` reports `POLLOUT`.
+        var blocked = false
+        var failed = false
+        /// The socket is about to be closed: nobody may take the token again.
+        var retired = false
+        /// The owning thread is (about to be) in `poll` and needs the wake signal to notice anything.
+        var ownerSleeping = false
+        /// The owning thread waits for the token to be given back.
+        var ownerWaiting = false
+        /// A thread has promised to flush (see ``EnqueueResult/queued(kick:)``).
+        var kickPending = false
+        /// The owning thread, once it runs; woken with the wake signal.
+        var owner: pthread_t?
+        var closing: Closing?
+
+        var hasUnsent: Bool { head < lines.count }
+    }
+
+    static let maxIovecs = 256
 
     let id: UInt64
     let fd: Int32
@@ -39,17 +77,17 @@ final class Connection: Sendable {
     /// The peer's address alone, for the per-address limit.
     let address: String
     let connectedAt: UInt64
-    let wake: WakeSignal
     let outbox = Locked(Outbox())
 
-    init(id: UInt64, fd: Int32, peer: String, address: String) throws {
+    init(id: UInt64, fd: Int32, peer: String, address: String) {
         self.id = id
         self.fd = fd
         self.peer = peer
         self.address = address
         self.connectedAt = monotonicNanoseconds()
-        self.wake = try WakeSignal()
     }
+
+    // MARK: Queueing (any thread)
 
     /// Queues a line unless that would take the unsent bytes past `limit`.
     func enqueue(_ line: OutboundLine, limit: Int) -> EnqueueResult {
@@ -58,58 +96,183 @@ final class Connection: Sendable {
             guard box.unsentBytes + line.count <= limit else { return .overflow }
             box.lines.append(line)
             box.unsentBytes += line.count
-            let wake = box.sleeping
-            box.sleeping = false
-            return .queued(wake: wake)
+            guard !box.writing, !box.blocked, !box.kickPending else { return .queued(kick: false) }
+            box.kickPending = true
+            return .queued(kick: true)
         }
     }
 
     /// Starts closing; the first reason given wins, except that closing `now` overrides a flush.
     ///
+    /// The owning thread is woken to act on it.
+    ///
     /// - Parameter finalLine: A last line (such as `BYE`) queued regardless of the limit.
-    /// - Returns: Whether the owning thread must be signalled.
-    func close(_ closing: Closing, finalLine: OutboundLine? = nil) -> Bool {
+    func close(_ closing: Closing, finalLine: OutboundLine? = nil) {
         outbox.withLock { box in
             switch (box.closing, closing) {
             case (nil, _), (.afterFlush, .now): box.closing = closing
-            default: return false
+            default: return
             }
             if let finalLine {
                 box.lines.append(finalLine)
                 box.unsentBytes += finalLine.count
             }
-            let wake = box.sleeping
-            box.sleeping = false
-            return wake
+            Self.wakeOwner(&box, ifSleeping: true, ifWaiting: true)
         }
     }
 
-    /// Takes every queued line for writing.
-    func take(into pending: inout [OutboundLine]) -> Closing? {
-        outbox.withLock { box in
-            box.sleeping = false
-            if !box.lines.isEmpty {
-                pending.append(contentsOf: box.lines)
-                box.lines.removeAll(keepingCapacity: true)
-            }
-            return box.closing
-        }
-    }
+    // MARK: Writing (any thread, one at a time)
 
-    /// Marks the owning thread as going to sleep, unless lines are waiting or the closing state changed.
+    /// Sends queued lines from the calling thread unless another thread is sending.
     ///
-    /// - Parameter seen: The closing state the thread last took.
-    /// - Returns: `false` when the thread should not sleep.
-    func prepareToSleep(seen: Closing?) -> Bool {
+    /// - Parameter owner: `true` from the connection's own thread, which may also send while the socket
+    ///   was full (after `POLLOUT`) and while the connection is closing.
+    ///   The owning thread is woken when it must take over: the socket is full, a send failed, or it waits
+    ///   for the token.
+    func flush(owner: Bool) {
+        withUnsafeTemporaryAllocation(of: iovec.self, capacity: Self.maxIovecs) { iovecs in
+            guard let base = iovecs.baseAddress else { return }
+            var batch = (count: 0, bytes: 0)
+            let claimed = outbox.withLock { box -> Bool in
+                box.kickPending = false
+                guard !box.writing, !box.failed, !box.retired, box.hasUnsent else { return false }
+                guard owner || (!box.blocked && box.closing == nil) else { return false }
+                box.writing = true
+                batch = Self.gather(box, into: base)
+                return true
+            }
+            guard claimed else { return }
+            while true {
+                // The token is held: `lines[head...]` cannot be taken away, so the pointers stay valid.
+                var sent = 0
+                var failed = false
+                do {
+                    sent = try Socket.send(fd, base, count: batch.count)
+                } catch {
+                    failed = true
+                }
+                let goOn = outbox.withLock { box -> Bool in
+                    if failed {
+                        box.failed = true
+                        box.writing = false
+                        Self.wakeOwner(&box, ifSleeping: !owner, ifWaiting: !owner)
+                        return false
+                    }
+                    Self.consume(sent, &box)
+                    if sent < batch.bytes {
+                        // The socket buffer is full: the owner waits for POLLOUT and takes over.
+                        box.blocked = true
+                        box.writing = false
+                        Self.wakeOwner(&box, ifSleeping: !owner, ifWaiting: !owner)
+                        return false
+                    }
+                    if owner { box.blocked = false }
+                    if box.hasUnsent && !box.retired {
+                        batch = Self.gather(box, into: base)
+                        return true
+                    }
+                    box.writing = false
+                    // A closing owner waits for the queue to drain; a retiring one for the token.
+                    Self.wakeOwner(&box, ifSleeping: !owner && box.closing != nil, ifWaiting: !owner)
+                    return false
+                }
+                if !goOn { return }
+            }
+        }
+    }
+
+    /// Fills `iovecs` with the unsent lines, up to ``maxIovecs``.
+    private static func gather(_ box: Outbox, into iovecs: UnsafeMutablePointer<iovec>) -> (count: Int, bytes: Int) {
+        var count = 0
+        var bytes = 0
+        var index = box.head
+        while index < box.lines.count && count < maxIovecs {
+            let line = box.lines[index].bytes
+            let skip = index == box.head ? box.headOffset : 0
+            iovecs[count] = iovec(iov_base: line.baseAddress.map { $0 + skip }, iov_len: line.count - skip)
+            bytes += line.count - skip
+            count += 1
+            index += 1
+        }
+        return (count, bytes)
+    }
+
+    /// Drops `sent` bytes from the front of the queue.
+    private static func consume(_ sent: Int, _ box: inout Outbox) {
+        box.unsentBytes -= sent
+        var left = sent
+        while left > 0 {
+            let remaining = box.lines[box.head].count - box.headOffset
+            if left >= remaining {
+                left -= remaining
+                box.head += 1
+                box.headOffset = 0
+            } else {
+                box.headOffset += left
+                left = 0
+            }
+        }
+        if box.head == box.lines.count {
+            box.lines.removeAll(keepingCapacity: true)
+            box.head = 0
+        } else if box.head >= 256 && box.head * 2 >= box.lines.count {
+            box.lines.removeFirst(box.head)
+            box.head = 0
+        }
+    }
+
+    /// Signals the owning thread if it sleeps (or waits for the token) and the caller needs it.
+    ///
+    /// Called with the lock held, so the thread cannot exit in between: it exits only after ``retire()``,
+    /// and a retired connection is never signalled.
+    private static func wakeOwner(_ box: inout Outbox, ifSleeping: Bool, ifWaiting: Bool) {
+        let needed = (ifSleeping && box.ownerSleeping) || (ifWaiting && box.ownerWaiting)
+        if ifSleeping { box.ownerSleeping = false }
+        if ifWaiting { box.ownerWaiting = false }
+        if needed, !box.retired, let owner = box.owner { _ = CSystemShims_wake_thread(owner) }
+    }
+
+    // MARK: The owning thread
+
+    /// Records the calling thread as the owner, the one to wake.
+    func adoptOwner() {
+        let thread = pthread_self()
+        outbox.withLock { $0.owner = thread }
+    }
+
+    /// Starts a turn of the owning thread's loop.
+    func beginTurn() -> Turn {
         outbox.withLock { box in
-            guard box.lines.isEmpty, box.closing == seen else { return false }
-            box.sleeping = true
+            box.ownerSleeping = false
+            return Turn(closing: box.closing, failed: box.failed, drained: !box.hasUnsent && !box.writing)
+        }
+    }
+
+    /// Marks the owning thread as going to sleep, unless it has work: lines nobody is sending, a failure,
+    /// or a closing state it has not seen.
+    ///
+    /// - Parameter seen: The closing state the thread last saw.
+    /// - Returns: `nil` when the thread should not sleep; otherwise whether to wait for `POLLOUT`.
+    func prepareToSleep(seen: Closing?) -> Bool? {
+        outbox.withLock { box in
+            guard !box.failed, box.closing == seen else { return nil }
+            if box.hasUnsent && !box.writing && !box.blocked { return nil }
+            box.ownerSleeping = true
+            return box.blocked && box.hasUnsent
+        }
+    }
+
+    /// Takes the write token for good, so that the socket can be closed.
+    ///
+    /// - Returns: `false` while another thread is sending; it signals the owner when it is done.
+    func retire() -> Bool {
+        outbox.withLock { box in
+            guard !box.writing else {
+                box.ownerWaiting = true
+                return false
+            }
+            box.retired = true
             return true
         }
-    }
-
-    /// Records bytes the writer has sent.
-    func didSend(_ count: Int) {
-        outbox.withLock { $0.unsentBytes -= count }
     }
 }

@@ -3,8 +3,9 @@ import ChatProtocol
 /// The users of the room and the one global order of their events.
 ///
 /// One lock guards the members and every delivery into their queues, so all clients see `JOIN`, `LEAVE`,
-/// `NICK` and `MSG` in the same order. The lock is held only for memory work: queueing is an append,
-/// and the eventfd writes that wake the recipients happen after it is released.
+/// `NICK` and `MSG` in the same order. The lock is held only for memory work: queueing is an append;
+/// the sends happen after it is released, when the caller flushes its ``PendingFlushes``
+/// (see ``Connection/flush(owner:)``).
 final class Registry: Sendable {
     struct Member {
         let connection: Connection
@@ -34,7 +35,8 @@ final class Registry: Sendable {
 
     /// What a delivery left to do once the lock is released.
     struct Outcome {
-        var wake: [Connection] = []
+        /// Connections with new lines and nobody sending: the caller sends them.
+        var kick: [Connection] = []
         var overflowed: [UInt64] = []
     }
 
@@ -56,7 +58,7 @@ final class Registry: Sendable {
     /// Admits a connection: names it, queues its `WELCOME`, tells everyone else `JOIN`.
     ///
     /// An admitted connection counts as a live session until ``sessionEnded(_:)``.
-    func admit(_ connection: Connection) -> Admission {
+    func admit(_ connection: Connection, _ flushes: inout PendingFlushes) -> Admission {
         let (admission, outcome) = state.withLock { state -> (Admission, Outcome) in
             guard state.accepting else { return (.closed, Outcome()) }
             guard state.members.count < maxClients else { return (.full, Outcome()) }
@@ -78,7 +80,7 @@ final class Registry: Sendable {
             settle(&state, &outcome)
             return (.admitted(name: name), outcome)
         }
-        signal(outcome)
+        flushes.add(outcome.kick)
         return admission
     }
 
@@ -86,14 +88,14 @@ final class Registry: Sendable {
     ///
     /// - Returns: The member's name, or `nil` if it had already gone.
     @discardableResult
-    func remove(_ id: UInt64, reason: LeaveReason) -> String? {
+    func remove(_ id: UInt64, reason: LeaveReason, _ flushes: inout PendingFlushes) -> String? {
         let (name, outcome) = state.withLock { state -> (String?, Outcome) in
             var outcome = Outcome()
             let name = unlink(id, reason: reason, &state, &outcome)
             settle(&state, &outcome)
             return (name, outcome)
         }
-        signal(outcome)
+        flushes.add(outcome.kick)
         return name
     }
 
@@ -122,16 +124,15 @@ final class Registry: Sendable {
             return connections
         }
         let bye = OutboundLine(.bye(farewell))
-        for connection in connections
-        where connection.close(.afterFlush(deadline: deadline, reason: "shutdown"), finalLine: bye) {
-            connection.wake.signal()
+        for connection in connections {
+            connection.close(.afterFlush(deadline: deadline, reason: "shutdown"), finalLine: bye)
         }
     }
 
     // MARK: Commands
 
     /// Sends `MSG FROM TEXT` to every member, the sender included.
-    func broadcast(from id: UInt64, text: String) {
+    func broadcast(from id: UInt64, text: String, _ flushes: inout PendingFlushes) {
         let outcome = state.withLock { state -> Outcome in
             var outcome = Outcome()
             guard let sender = state.members[id] else { return outcome }
@@ -139,11 +140,13 @@ final class Registry: Sendable {
             settle(&state, &outcome)
             return outcome
         }
-        signal(outcome)
+        flushes.add(outcome.kick)
     }
 
     /// Sends `DM FROM TO TEXT` to the recipient and echoes it to the sender (once if they are the same).
-    func directMessage(from id: UInt64, to name: String, text: String) throws(ProtocolError) {
+    func directMessage(
+        from id: UInt64, to name: String, text: String, _ flushes: inout PendingFlushes
+    ) throws(ProtocolError) {
         let outcome = try state.withLock { (state) throws(ProtocolError) -> Outcome in
             var outcome = Outcome()
             guard let sender = state.members[id] else { return outcome }
@@ -156,11 +159,11 @@ final class Registry: Sendable {
             settle(&state, &outcome)
             return outcome
         }
-        signal(outcome)
+        flushes.add(outcome.kick)
     }
 
     /// Renames a member and tells everyone `NICK OLD NEW`.
-    func rename(_ id: UInt64, to newName: String) throws(ProtocolError) {
+    func rename(_ id: UInt64, to newName: String, _ flushes: inout PendingFlushes) throws(ProtocolError) {
         let outcome = try state.withLock { (state) throws(ProtocolError) -> Outcome in
             var outcome = Outcome()
             guard let member = state.members[id] else { return outcome }
@@ -174,11 +177,11 @@ final class Registry: Sendable {
             settle(&state, &outcome)
             return outcome
         }
-        signal(outcome)
+        flushes.add(outcome.kick)
     }
 
     /// Answers the member alone, in order with everything else it receives.
-    func reply(to id: UInt64, _ events: [Event]) {
+    func reply(to id: UInt64, _ events: [Event], _ flushes: inout PendingFlushes) {
         let outcome = state.withLock { state -> Outcome in
             var outcome = Outcome()
             guard let member = state.members[id] else { return outcome }
@@ -186,11 +189,11 @@ final class Registry: Sendable {
             settle(&state, &outcome)
             return outcome
         }
-        signal(outcome)
+        flushes.add(outcome.kick)
     }
 
     /// Answers `/users`: every name, sorted case-insensitively.
-    func replyUsers(to id: UInt64) {
+    func replyUsers(to id: UInt64, _ flushes: inout PendingFlushes) {
         let outcome = state.withLock { state -> Outcome in
             var outcome = Outcome()
             guard let member = state.members[id] else { return outcome }
@@ -199,7 +202,7 @@ final class Registry: Sendable {
             settle(&state, &outcome)
             return outcome
         }
-        signal(outcome)
+        flushes.add(outcome.kick)
     }
 
     // MARK: Delivery (called with the lock held)
@@ -211,6 +214,7 @@ final class Registry: Sendable {
     }
 
     private func deliver(_ line: OutboundLine, toAllIn state: State, _ outcome: inout Outcome) {
+        outcome.kick.reserveCapacity(outcome.kick.count + state.members.count)
         for member in state.members.values {
             enqueue(line, member.connection, &outcome)
         }
@@ -218,7 +222,7 @@ final class Registry: Sendable {
 
     private func enqueue(_ line: OutboundLine, _ connection: Connection, _ outcome: inout Outcome) {
         switch connection.enqueue(line, limit: sendQueueLimit) {
-        case .queued(let wake): if wake { outcome.wake.append(connection) }
+        case .queued(let kick): if kick && outcome.kick.last !== connection { outcome.kick.append(connection) }
         case .overflow: outcome.overflowed.append(connection.id)
         case .closed: break
         }
@@ -236,12 +240,30 @@ final class Registry: Sendable {
     private func settle(_ state: inout State, _ outcome: inout Outcome) {
         while let id = outcome.overflowed.popLast() {
             guard let member = state.members[id] else { continue }
-            if member.connection.close(.now(reason: "slow")) { outcome.wake.append(member.connection) }
+            member.connection.close(.now(reason: "slow"))
             _ = unlink(id, reason: .slow, &state, &outcome)
         }
     }
 
-    private func signal(_ outcome: Outcome) {
-        for connection in outcome.wake { connection.wake.signal() }
+}
+
+/// Connections that were given lines and promised a flush, to be sent once the caller holds no lock.
+///
+/// A caller collects them over a batch of work (all the lines one read brought, all the connections one
+/// accept brought) and flushes once, so that lines queued for the same connection meanwhile leave in one
+/// write.
+struct PendingFlushes {
+    private var connections: [Connection] = []
+
+    mutating func add(_ more: [Connection]) {
+        connections.append(contentsOf: more)
+    }
+
+    var isEmpty: Bool { connections.isEmpty }
+
+    /// Sends what is queued for each connection, from this thread.
+    mutating func flushAll() {
+        for connection in connections { connection.flush(owner: false) }
+        connections.removeAll(keepingCapacity: true)
     }
 }

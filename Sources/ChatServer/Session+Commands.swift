@@ -24,7 +24,7 @@ extension Session {
                 try execute(command)
             }
         } catch {
-            registry.reply(to: connection.id, [error.event])
+            registry.reply(to: connection.id, [error.event], &flushes)
         }
     }
 
@@ -32,17 +32,17 @@ extension Session {
         let id = connection.id
         switch command {
         case .help:
-            registry.reply(to: id, Self.helpLines.map { .help($0) })
+            registry.reply(to: id, Self.helpLines.map { .help($0) }, &flushes)
         case .users:
-            registry.replyUsers(to: id)
+            registry.replyUsers(to: id, &flushes)
         case .directMessage(let name, let text):
-            try registry.directMessage(from: id, to: name, text: text)
+            try registry.directMessage(from: id, to: name, text: text, &flushes)
         case .broadcast(let text):
-            registry.broadcast(from: id, text: text)
+            registry.broadcast(from: id, text: text, &flushes)
         case .nick(let name):
-            try registry.rename(id, to: name)
+            try registry.rename(id, to: name, &flushes)
         case .ping(let token):
-            registry.reply(to: id, [.pong(token)])
+            registry.reply(to: id, [.pong(token)], &flushes)
         case .quit:
             _ = leave(.quit, finalLine: OutboundLine(.bye("goodbye")))
         }

@@ -1,3 +1,4 @@
+import CSystemShims
 import ChatProtocol
 import Glibc
 import Logging
@@ -13,8 +14,9 @@ struct SessionSettings: Sendable {
     var flushGrace: UInt64 = 2_000_000_000
 }
 
-/// The thread that owns one connection's socket: it reads and handles commands, and writes the
-/// connection's queued lines, waking on socket readiness or on the connection's wake signal.
+/// The thread that owns one connection's socket: it reads and handles commands, and takes over the
+/// sending of the connection's queued lines when the socket buffer is full or the connection is closing
+/// (other threads send them otherwise; see ``Connection``).
 ///
 /// Input is read only once what was read before has been handled, so a client held to its rate
 /// is slowed by TCP itself: its lines wait in its own socket buffer, never dropped.
@@ -30,10 +32,6 @@ struct Session {
     private let input: UnsafeMutableRawBufferPointer
     private var inputStart = 0
     private var inputEnd = 0
-    private var pending: [OutboundLine] = []
-    /// Index of the first unsent line in `pending`, and the bytes of it already sent.
-    private var head = 0
-    private var headOffset = 0
     /// The peer may still send (no end of stream or error seen, not closing).
     private var readOpen = true
     private var peerClosed = false
@@ -41,6 +39,10 @@ struct Session {
     private var closing: Connection.Closing?
     /// The name the connection last had, recorded when it left the registry.
     private var closingName: String?
+    /// Connections this thread queued lines for and must flush once the batch in hand is handled.
+    var flushes = PendingFlushes()
+    /// This thread's signal mask with the wake signal let through, for the waits.
+    private var waitMask = sigset_t()
 
     init(connection: Connection, registry: Registry, logger: Logger, settings: SessionSettings) {
         self.connection = connection
@@ -55,12 +57,14 @@ struct Session {
 
     /// Runs until the connection ends, then closes the socket and logs the disconnection.
     mutating func run(name: String) {
-        let iovecs = UnsafeMutablePointer<iovec>.allocate(capacity: Self.maxIovecs)
-        defer {
-            input.deallocate()
-            iovecs.deallocate()
+        defer { input.deallocate() }
+        connection.adoptOwner()
+        _ = CSystemShims_prepare_wakeable_thread(&waitMask)
+        let endReason = serve()
+        // Another thread may be in the middle of a send: wait for it to hand the token back.
+        while !connection.retire() {
+            _ = CSystemShims_poll_wakeable(nil, 0, 10, &waitMask)
         }
-        let endReason = serve(iovecs)
         close(connection.fd)
         let seconds = Double(monotonicNanoseconds() - connection.connectedAt) / 1e9
         logger.info(
@@ -73,20 +77,24 @@ struct Session {
     }
 
     /// The connection's loop; returns the reason it ended.
-    private mutating func serve(_ iovecs: UnsafeMutablePointer<iovec>) -> String {
+    private mutating func serve() -> String {
+        // Whether the socket may take more bytes (false after a short send, until poll says POLLOUT).
+        var writable = true
         while true {
-            closing = connection.take(into: &pending)
+            var turn = connection.beginTurn()
+            closing = turn.closing
+            if turn.failed { return leave(.lost, now: true) }
             if case .now(let reason) = closing { return reason }
-            do {
-                try flush(iovecs)
-            } catch {
-                return leave(.lost, now: true)
+            if writable {
+                connection.flush(owner: true)
+                turn = connection.beginTurn()
+                if turn.failed { return leave(.lost, now: true) }
             }
             if case .afterFlush(let deadline, let reason) = closing {
-                if head == pending.count || monotonicNanoseconds() >= deadline { return reason }
+                if turn.drained || monotonicNanoseconds() >= deadline { return reason }
             }
             if closing == nil && inputStart < inputEnd {
-                // Handle what was read, as far as the rate allows; then write the answers.
+                // Handle what was read, as far as the rate allows; then send the answers.
                 if handleInput() { continue }
             }
             if closing == nil && peerClosed && inputStart == inputEnd {
@@ -94,11 +102,10 @@ struct Session {
                 _ = leave(.lost)
                 continue
             }
-            guard connection.prepareToSleep(seen: closing) else { continue }
+            guard let waitForWritable = connection.prepareToSleep(seen: closing) else { continue }
 
             let now = monotonicNanoseconds()
             let wantRead = readOpen && closing == nil && inputStart == inputEnd
-            let wantWrite = head < pending.count
             var wakeAt = UInt64.max
             if case .afterFlush(let deadline, _) = closing { wakeAt = deadline }
             if closing == nil && readOpen && settings.idleTimeout > 0 {
@@ -107,21 +114,19 @@ struct Session {
             if closing == nil && inputStart < inputEnd, let bucket {
                 wakeAt = min(wakeAt, now + bucket.nanosUntilToken())
             }
-            var fds = [
-                pollfd(
-                    fd: connection.fd,
-                    events: Int16(wantRead ? POLLIN : 0) | Int16(wantWrite ? POLLOUT : 0), revents: 0),
-                pollfd(fd: connection.wake.fd, events: Int16(POLLIN), revents: 0),
-            ]
+            var socket = pollfd(
+                fd: connection.fd,
+                events: Int16(wantRead ? POLLIN : 0) | Int16(waitForWritable ? POLLOUT : 0), revents: 0)
             let timeout: Int32 =
                 wakeAt == .max ? -1 : wakeAt <= now ? 0 : Int32(min((wakeAt - now) / 1_000_000 + 1, 60_000))
-            let ready = poll(&fds, 2, timeout)
+            // Returns EINTR when another thread wakes this one (see Connection).
+            let ready = CSystemShims_poll_wakeable(&socket, 1, timeout, &waitMask)
             if ready < 0 && errno != EINTR { return leave(.lost, now: true) }
-            if fds[1].revents != 0 { connection.wake.drain() }
-            let socketEvents = Int32(fds[0].revents)
+            let socketEvents = ready > 0 ? Int32(socket.revents) : 0
+            writable = !waitForWritable || socketEvents & (POLLOUT | POLLERR | POLLHUP) != 0
             if wantRead && socketEvents & (POLLIN | POLLHUP | POLLERR) != 0 {
                 readOnce()
-            } else if socketEvents & (POLLHUP | POLLERR) != 0 && !wantWrite && !wantRead {
+            } else if socketEvents & (POLLHUP | POLLERR) != 0 && !waitForWritable && !wantRead {
                 // A hang-up with nothing left to read or write: stop polling the socket.
                 return leave(.lost, now: true)
             }
@@ -178,47 +183,11 @@ struct Session {
             return goOn
         }
         swap(&framer, &self.framer)
+        // Everything this batch of lines queued leaves now, one write per connection.
+        flushes.flushAll()
         inputStart += consumed
         if closing != nil { inputStart = inputEnd }
         return true
-    }
-
-    // MARK: Writing
-
-    private static let maxIovecs = 64
-
-    /// Writes as much of `pending` as the socket takes now.
-    private mutating func flush(_ iovecs: UnsafeMutablePointer<iovec>) throws {
-        while head < pending.count {
-            var count = 0
-            var index = head
-            while index < pending.count && count < Self.maxIovecs {
-                let bytes = pending[index].bytes
-                let skip = index == head ? headOffset : 0
-                iovecs[count] = iovec(iov_base: bytes.baseAddress.map { $0 + skip }, iov_len: bytes.count - skip)
-                count += 1
-                index += 1
-            }
-            let sent = try Socket.send(connection.fd, iovecs, count: count)
-            guard sent > 0 else { return }
-            connection.didSend(sent)
-            var left = sent
-            while left > 0 {
-                let remaining = pending[head].count - headOffset
-                if left >= remaining {
-                    left -= remaining
-                    head += 1
-                    headOffset = 0
-                } else {
-                    headOffset += left
-                    left = 0
-                }
-            }
-            if head == pending.count {
-                pending.removeAll(keepingCapacity: true)
-                head = 0
-            }
-        }
     }
 
     // MARK: Leaving
@@ -230,12 +199,13 @@ struct Session {
     ///   - finalLine: A last line to send, such as `BYE`.
     /// - Returns: The reason, to log.
     mutating func leave(_ reason: LeaveReason, now: Bool = false, finalLine: OutboundLine? = nil) -> String {
-        if let name = registry.remove(connection.id, reason: reason) { closingName = name }
+        if let name = registry.remove(connection.id, reason: reason, &flushes) { closingName = name }
+        flushes.flushAll()
         let closing: Connection.Closing =
             now
             ? .now(reason: reason.rawValue)
             : .afterFlush(deadline: monotonicNanoseconds() + settings.flushGrace, reason: reason.rawValue)
-        _ = connection.close(closing, finalLine: finalLine)
+        connection.close(closing, finalLine: finalLine)
         self.closing = closing
         readOpen = false
         return reason.rawValue

@@ -1,7 +1,7 @@
 import CSystemShims
 import Glibc
 
-/// An eventfd that one thread polls and others write to wake it.
+/// An eventfd that one thread polls and others write to wake it (the accept thread's stop signal).
 struct WakeSignal: ~Copyable, Sendable {
     let fd: Int32
 

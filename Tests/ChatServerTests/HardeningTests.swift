@@ -277,8 +277,7 @@ import Testing
     @Test func runningOutOfDescriptorsBacksOffWithoutSpinningAndRecovers() throws {
         let server = try ServerProcess(arguments: ["--rate", "0"], openFiles: (40, 40))
         var admitted: [LineClient] = []
-        // Connect until one is not admitted: it waits in the listen backlog (accept failed), or it is
-        // refused with a clear error (accept worked but its wake eventfd did not).
+        // Connect until one is not admitted: it waits in the listen backlog while accept fails.
         var turnedAway: (client: LineClient, line: String?)?
         while turnedAway == nil && admitted.count < 40 {
             let client = try LineClient(port: server.port)
@@ -289,9 +288,10 @@ import Testing
                 turnedAway = (client, line)
             }
         }
-        #expect(admitted.count >= 10 && admitted.count < 20, "admitted \(admitted.count) with 40 descriptors")
+        // One descriptor a client, after the few the process holds.
+        #expect(admitted.count >= 25 && admitted.count < 40, "admitted \(admitted.count) with 40 descriptors")
         let first = try #require(turnedAway)
-        #expect(first.line == nil || first.line == "ERROR server-full the server is out of resources")
+        #expect(first.line == nil, "the client past the limit got \(String(describing: first.line))")
         #expect(eventually { server.log.contains("out of file descriptors, backing off") })
         // Backing off, not spinning: a second with clients knocking costs next to no CPU, and is logged once.
         let cpuBefore = server.cpuSeconds
@@ -322,9 +322,9 @@ import Testing
         #expect(server.openFileSoftLimit == 4096)
         #expect(eventually { server.log.contains("the open-file limit is too low for max-clients") })
         #expect(server.log.contains("limit=4096"))
-        // Two descriptors a client, after the few the process holds at start.
+        // One descriptor a client, after the few the process holds at start.
         let holds = server.log.components(separatedBy: "will-hold=").dropFirst().first.flatMap { Int($0.prefix(while: \.isNumber)) }
-        #expect(holds.map { (2035...2046).contains($0) } == true, "will-hold=\(String(describing: holds))")
+        #expect(holds.map { (4070...4093).contains($0) } == true, "will-hold=\(String(describing: holds))")
         server.signal(SIGTERM)
         #expect(server.waitForExit(timeout: .seconds(2)) == 0)
     }
