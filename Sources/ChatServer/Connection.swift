@@ -68,7 +68,7 @@ final class Connection: Sendable {
         var hasUnsent: Bool { head < lines.count }
     }
 
-    static let maxIovecs = 256
+    static let maxIovecs = 64
 
     let id: UInt64
     let fd: Int32
@@ -213,7 +213,8 @@ final class Connection: Sendable {
             }
         }
         if box.head == box.lines.count {
-            box.lines.removeAll(keepingCapacity: true)
+            // Keep a small array for the next lines; give back a large one (a JOIN storm's) to save memory.
+            if box.lines.capacity > 16 { box.lines = [] } else { box.lines.removeAll(keepingCapacity: true) }
             box.head = 0
         } else if box.head >= 256 && box.head * 2 >= box.lines.count {
             box.lines.removeFirst(box.head)

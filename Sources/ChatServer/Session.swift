@@ -28,8 +28,9 @@ struct Session {
 
     private var framer = LineFramer()
     private var bucket: TokenBucket?
-    /// Bytes read and not yet handled: `input[inputStart..<inputEnd]`.
-    private let input: UnsafeMutableRawBufferPointer
+    /// Bytes read and not yet handled: `input[inputStart..<inputEnd]`. Allocated at the first read, so an
+    /// idle connection costs no buffer.
+    private var input = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     private var inputStart = 0
     private var inputEnd = 0
     /// The peer may still send (no end of stream or error seen, not closing).
@@ -52,12 +53,11 @@ struct Session {
         let now = monotonicNanoseconds()
         lastHeard = now
         if settings.rate > 0 { bucket = TokenBucket(rate: settings.rate, burst: settings.burst, now: now) }
-        input = .allocate(byteCount: 16 * 1024, alignment: 16)
     }
 
     /// Runs until the connection ends, then closes the socket and logs the disconnection.
     mutating func run(name: String) {
-        defer { input.deallocate() }
+        defer { if input.count > 0 { input.deallocate() } }
         connection.adoptOwner()
         _ = CSystemShims_prepare_wakeable_thread(&waitMask)
         let endReason = serve()
@@ -144,6 +144,7 @@ struct Session {
     private mutating func readOnce() {
         let count: Int?
         do {
+            if input.count == 0 { input = .allocate(byteCount: 16 * 1024, alignment: 16) }
             count = try Socket.receive(connection.fd, into: input)
         } catch {
             _ = leave(.lost, now: true)
