@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "chatroom-server", targets: ["chatroom-server"]),
         .executable(name: "chatroom", targets: ["chatroom"]),
+        .executable(name: "chatroom-bench", targets: ["chatroom-bench"]),
         .library(name: "ChatProtocol", targets: ["ChatProtocol"]),
         .library(name: "ChatServer", targets: ["ChatServer"]),
     ],
@@ -15,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // Structured, levelled logging for the server.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Latency percentiles for chatroom-bench.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // The wire format shared by client and server: framing, commands, events, names.
@@ -56,6 +59,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The load tester as a library: epoll event loops, the open-loop timetable, statistics, reports.
+        .target(
+            name: "ChatBench",
+            dependencies: ["ChatProtocol", "CSystemShims", .product(name: "Histogram", package: "hdrhistogram-swift")]
+        ),
+        .executableTarget(
+            name: "chatroom-bench",
+            dependencies: ["ChatBench", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         // Blocking line clients and a scoped running server for tests.
         .target(
             name: "ChatTestSupport",
@@ -69,6 +81,7 @@ let package = Package(
             name: "ChatServerTests",
             dependencies: ["ChatServer", "ChatProtocol", "ChatTestSupport"]
         ),
+        .testTarget(name: "ChatBenchTests", dependencies: ["ChatBench", "ChatServer", "ChatTestSupport"]),
     ]
 )
 

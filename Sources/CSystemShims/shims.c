@@ -7,3 +7,52 @@
 int CSystemShims_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
 
 int CSystemShims_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+
+// MARK: epoll
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <sys/epoll.h>
+#include <time.h>
+
+_Static_assert(CSystemShims_EPOLLIN == EPOLLIN, "EPOLLIN");
+_Static_assert(CSystemShims_EPOLLOUT == EPOLLOUT, "EPOLLOUT");
+_Static_assert(CSystemShims_EPOLLERR == EPOLLERR, "EPOLLERR");
+_Static_assert(CSystemShims_EPOLLHUP == EPOLLHUP, "EPOLLHUP");
+
+int CSystemShims_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+static int CSystemShims_epoll_control(int epfd, int op, int fd, uint32_t events, uint64_t token) {
+    struct epoll_event event = {.events = events, .data.u64 = token};
+    return epoll_ctl(epfd, op, fd, &event);
+}
+
+int CSystemShims_epoll_add(int epfd, int fd, uint32_t events, uint64_t token) {
+    return CSystemShims_epoll_control(epfd, EPOLL_CTL_ADD, fd, events, token);
+}
+
+int CSystemShims_epoll_modify(int epfd, int fd, uint32_t events, uint64_t token) {
+    return CSystemShims_epoll_control(epfd, EPOLL_CTL_MOD, fd, events, token);
+}
+
+int CSystemShims_epoll_wait(int epfd, CSystemShims_epoll_ready *ready, int capacity, int64_t timeout_ns) {
+    struct epoll_event events[1024];
+    if (capacity > 1024) capacity = 1024;
+    if (capacity < 1) capacity = 1;
+    int count = -1;
+    static _Atomic int lacks_pwait2 = 0;  // learnt once, the same answer for every thread
+    if (!lacks_pwait2) {
+        struct timespec timeout = {.tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000};
+        count = epoll_pwait2(epfd, events, capacity, timeout_ns < 0 ? NULL : &timeout, NULL);
+        if (count < 0 && errno == ENOSYS) lacks_pwait2 = 1;
+    }
+    if (lacks_pwait2) {
+        int timeout_ms = timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000);
+        count = epoll_wait(epfd, events, capacity, timeout_ms);
+    }
+    for (int i = 0; i < count; i++) {
+        ready[i].token = events[i].data.u64;
+        ready[i].events = events[i].events;
+    }
+    return count;
+}

@@ -1,6 +1,8 @@
 #ifndef CSYSTEMSHIMS_H
 #define CSYSTEMSHIMS_H
 
+#include "CSystemShimsWake.h"
+
 /// Linux calls that Swift's Glibc module does not export (they sit behind _GNU_SOURCE or in headers it
 /// leaves out), wrapped as plain functions.
 
@@ -9,5 +11,39 @@ int CSystemShims_eventfd(void);
 
 /// accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); -1 with errno on failure.
 int CSystemShims_accept_nonblocking(int fd);
+
+// MARK: epoll, for chatroom-bench's event loop (Swift's Glibc module has no <sys/epoll.h>).
+
+#include <stdint.h>
+
+/// Event bits, the same values as <sys/epoll.h>'s (shims.c checks that they are).
+#define CSystemShims_EPOLLIN 0x001u
+#define CSystemShims_EPOLLOUT 0x004u
+#define CSystemShims_EPOLLERR 0x008u
+#define CSystemShims_EPOLLHUP 0x010u
+
+/// One readiness report: the token the descriptor was registered with and the event bits that fired.
+///
+/// A plain struct, unlike `struct epoll_event`, which is packed on x86_64.
+typedef struct {
+    uint64_t token;
+    uint32_t events;
+} CSystemShims_epoll_ready;
+
+/// epoll_create1(EPOLL_CLOEXEC); -1 with errno on failure.
+int CSystemShims_epoll_create(void);
+
+/// epoll_ctl(EPOLL_CTL_ADD) watching `events` (level-triggered) and reporting `token`; -1 with errno on failure.
+int CSystemShims_epoll_add(int epfd, int fd, uint32_t events, uint64_t token);
+
+/// epoll_ctl(EPOLL_CTL_MOD) to watch `events` and report `token`; -1 with errno on failure.
+int CSystemShims_epoll_modify(int epfd, int fd, uint32_t events, uint64_t token);
+
+/// Waits for events, at most `timeout_ns` nanoseconds (negative: without limit), filling up to `capacity`
+/// (at most 1024) reports. Uses epoll_pwait2 for its nanosecond timeout, falling back to epoll_wait
+/// (timeout rounded up to whole milliseconds) where the kernel lacks it.
+///
+/// Returns the number of reports, 0 on timeout, or -1 with errno (EINTR included) on failure.
+int CSystemShims_epoll_wait(int epfd, CSystemShims_epoll_ready *ready, int capacity, int64_t timeout_ns);
 
 #endif
