@@ -49,13 +49,16 @@ let package = Package(
             providers: [.apt(["libncurses-dev"])]
         ),
         // The client's connection and chat state; no terminal code.
-        .target(name: "ChatClient", dependencies: ["ChatProtocol", "ChatServer"]),
+        .target(
+            name: "ChatClient",
+            dependencies: ["ChatProtocol", "ChatServer", .product(name: "Logging", package: "swift-log")]
+        ),
         // The full-screen client: layout, widgets, keys, drawing. The only target that touches ncurses.
         .target(name: "ChatTUI", dependencies: ["ChatClient", "ChatProtocol", "CNcursesw"]),
         .executableTarget(
             name: "chatroom",
             dependencies: [
-                "ChatTUI", "ChatClient", "CNcursesw",
+                "ChatTUI", "ChatClient", "ChatProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,8 +78,10 @@ let package = Package(
             path: "Tests/ChatTestSupport"
         ),
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"]),
-        .testTarget(name: "ChatClientTests", dependencies: ["ChatClient", "ChatProtocol", "ChatTestSupport"]),
-        .testTarget(name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatTestSupport"]),
+        .testTarget(
+            name: "ChatClientTests", dependencies: ["ChatClient", "ChatProtocol", "ChatServer", "ChatTestSupport"]
+        ),
+        .testTarget(name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatTestSupport", "CNcursesw"]),
         .testTarget(
             name: "ChatServerTests",
             dependencies: ["ChatServer", "ChatProtocol", "ChatTestSupport"]

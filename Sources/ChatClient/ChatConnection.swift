@@ -1,0 +1,351 @@
+import ChatProtocol
+import Glibc
+
+/// The client's connection to a chat server: one network thread that connects, reads and writes,
+/// and reconnects with backoff when the server goes away.
+///
+/// Everything the server sends is reported, in order, through the `sink` given at creation; the sink
+/// runs on the network thread and must not block (the TUI queues the event and wakes its own thread).
+/// Lines are sent with ``send(_:)`` from any thread: they are queued and written by the network thread,
+/// so a caller never waits on the socket.
+///
+/// ```swift
+/// let connection = try ChatConnection(options: .init(address: ServerAddress(port: 7777), name: "alice")) { event in
+///     inbox.post(event)
+/// }
+/// try connection.start()
+/// connection.send("/users")
+/// ```
+///
+/// After each `WELCOME` the connection asks for the name the user wants, with `/nick`: the `name`
+/// option at first, then whatever name the last successful rename gave (so a reconnection keeps
+/// the name the user chose).
+public final class ChatConnection: Sendable {
+    /// What a connection is made with.
+    public struct Options: Sendable {
+        /// The server to connect to.
+        public var address: ServerAddress
+        /// The name to ask for after each `WELCOME` (until a rename replaces it).
+        public var name: String?
+        /// Whether to reconnect after the connection is lost or cannot be made.
+        public var reconnect: Bool
+        /// The waits between reconnection attempts.
+        public var backoff: Backoff
+        /// How long a connection attempt may take.
+        public var connectTimeout: Duration
+        /// The longest line accepted from the server. A `USERS` line for a big room, or a `MSG` with
+        /// 4096 bytes of text, is longer than the 4096 bytes a client may send.
+        public var maxLineBytes: Int
+
+        /// Creates the options.
+        ///
+        /// - Parameters:
+        ///   - address: The server to connect to.
+        ///   - name: The name to ask for after `WELCOME`.
+        ///   - reconnect: Whether to reconnect after a loss.
+        ///   - backoff: The waits between reconnection attempts.
+        ///   - connectTimeout: How long one attempt may take.
+        ///   - maxLineBytes: The longest line accepted from the server.
+        public init(
+            address: ServerAddress,
+            name: String? = nil,
+            reconnect: Bool = true,
+            backoff: Backoff = Backoff(),
+            connectTimeout: Duration = .seconds(10),
+            maxLineBytes: Int = 1 << 20
+        ) {
+            self.address = address
+            self.name = name
+            self.reconnect = reconnect
+            self.backoff = backoff
+            self.connectTimeout = connectTimeout
+            self.maxLineBytes = maxLineBytes
+        }
+    }
+
+    /// State shared between the network thread and callers; held only for memory work.
+    private struct Shared {
+        /// Bytes queued for the server; `outbound[sentOffset...]` are not sent yet.
+        var outbound: [UInt8] = []
+        var sentOffset = 0
+        /// Between ``ConnectionEvent/connected(_:)`` and the loss of that connection.
+        var connected = false
+        /// `/quit` was queued: the close that follows is the end, not a loss.
+        var quitting = false
+        var stopped = false
+        var started = false
+    }
+
+    /// The options the connection was made with.
+    public let options: Options
+    private let shared = Locked(Shared())
+    private let wake: WakePipe
+    private let sink: @Sendable (ConnectionEvent) -> Void
+
+    /// Creates a connection; nothing happens until ``start(adopting:)``.
+    ///
+    /// - Parameters:
+    ///   - options: The server, the name to ask for, and the reconnection policy.
+    ///   - sink: Called on the network thread with every ``ConnectionEvent``, in order; must not block.
+    /// - Throws: ``ClientError`` when the wake pipe cannot be made.
+    public init(options: Options, sink: @escaping @Sendable (ConnectionEvent) -> Void) throws(ClientError) {
+        self.options = options
+        self.sink = sink
+        self.wake = try WakePipe()
+    }
+
+    /// Starts the network thread.
+    ///
+    /// - Parameter socket: A socket already connected to the server (it is owned by the connection
+    ///   from now on), or `nil` to connect first.
+    /// - Throws: ``ClientError`` when the thread cannot be started.
+    public func start(adopting socket: Int32? = nil) throws(ClientError) {
+        let first = shared.withLock { shared -> Bool in
+            defer { shared.started = true }
+            return !shared.started
+        }
+        guard first else { return }
+        do {
+            try DetachedThread.spawn { [self] in run(adopting: socket) }
+        } catch {
+            if let socket { close(socket) }
+            throw error
+        }
+    }
+
+    /// Whether the connection is up now.
+    public var isConnected: Bool { shared.withLock { $0.connected } }
+
+    /// Queues one line for the server; the line feed is added.
+    ///
+    /// - Parameter line: The line as the server should read it.
+    /// - Returns: `false`, and nothing is queued, when the connection is not up (or `/quit` was sent).
+    @discardableResult
+    public func send(_ line: String) -> Bool {
+        let queued = shared.withLock { shared -> Bool in
+            guard shared.connected && !shared.quitting && !shared.stopped else { return false }
+            shared.outbound.append(contentsOf: line.utf8)
+            shared.outbound.append(Wire.lineFeed)
+            return true
+        }
+        if queued { wake.signal() }
+        return queued
+    }
+
+    /// Leaves: sends `/quit` and ends after the server closes, or ends at once when not connected.
+    ///
+    /// Either way ``ConnectionEvent/closed`` is reported last.
+    public func quit() {
+        let sent = shared.withLock { shared -> Bool in
+            guard shared.connected && !shared.quitting && !shared.stopped else { return false }
+            shared.outbound.append(contentsOf: Command.quit.wireLine.utf8)
+            shared.outbound.append(Wire.lineFeed)
+            shared.quitting = true
+            return true
+        }
+        if sent { wake.signal() } else { stop() }
+    }
+
+    /// Closes the connection at once and stops reconnecting; ``ConnectionEvent/closed`` is reported last.
+    public func stop() {
+        let started = shared.withLock { shared -> Bool in
+            shared.stopped = true
+            return shared.started
+        }
+        if started { wake.signal() } else { sink(.closed) }
+    }
+
+    // MARK: The network thread
+
+    private var isStopped: Bool { shared.withLock { $0.stopped } }
+
+    private func run(adopting adopted: Int32?) {
+        var socket = adopted
+        var attempt = 0
+        var names = NameKeeper(wanted: options.name)
+        while !isStopped {
+            if socket == nil {
+                sink(.connecting(options.address))
+                do throws(ClientError) {
+                    socket = try ClientSocket.connect(
+                        to: options.address, timeout: options.connectTimeout, cancelFD: wake.readFD)
+                } catch .cancelled {
+                    break
+                } catch {
+                    guard waitBeforeRetry(reason: error.description, attempt: &attempt) else { break }
+                    continue
+                }
+            }
+            guard let fd = socket else { continue }
+            shared.withLock {
+                $0.connected = true
+                $0.outbound.removeAll()
+                $0.sentOffset = 0
+            }
+            sink(.connected(options.address))
+            let reason = serve(fd, names: &names, attempt: &attempt)
+            close(fd)
+            socket = nil
+            let ending = shared.withLock { shared -> Bool in
+                shared.connected = false
+                shared.outbound.removeAll()
+                shared.sentOffset = 0
+                return shared.quitting || shared.stopped
+            }
+            if ending { break }
+            guard waitBeforeRetry(reason: reason, attempt: &attempt) else { break }
+        }
+        if let socket { close(socket) }
+        shared.withLock { $0.connected = false }
+        sink(.closed)
+    }
+
+    /// Reports a loss and waits out the backoff.
+    ///
+    /// - Returns: Whether to try again (`false` without reconnection, or once stopped).
+    private func waitBeforeRetry(reason: String, attempt: inout Int) -> Bool {
+        guard options.reconnect else {
+            sink(.disconnected(reason: reason, retryIn: nil))
+            return false
+        }
+        let delay = options.backoff.delay(attempt: attempt)
+        attempt += 1
+        sink(.disconnected(reason: reason, retryIn: delay))
+        let deadline = ContinuousClock.now + delay
+        while !isStopped {
+            let left = ContinuousClock.now.duration(to: deadline)
+            if left <= .zero { return true }
+            var fds = [pollfd(fd: wake.readFD, events: Int16(POLLIN), revents: 0)]
+            if poll(&fds, 1, ClientSocket.milliseconds(left)) > 0 { wake.drain() }
+        }
+        return false
+    }
+
+    /// Reads and writes one connection until it ends.
+    ///
+    /// - Returns: Why it ended, for the user.
+    private func serve(_ fd: Int32, names: inout NameKeeper, attempt: inout Int) -> String {
+        var framer = LineFramer(maxLineBytes: options.maxLineBytes)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        defer { buffer.deallocate() }
+        var farewell: String?
+        while true {
+            let (stopped, pending) = shared.withLock { ($0.stopped, $0.sentOffset < $0.outbound.count) }
+            if stopped { return "stopped" }
+            var fds = [
+                pollfd(fd: fd, events: Int16(POLLIN) | (pending ? Int16(POLLOUT) : 0), revents: 0),
+                pollfd(fd: wake.readFD, events: Int16(POLLIN), revents: 0),
+            ]
+            if poll(&fds, 2, -1) < 0 {
+                if errno == EINTR { continue }
+                return "poll failed: \(ClientError.system("poll", errno))"
+            }
+            if fds[1].revents != 0 { wake.drain() }
+            do throws(ClientError) {
+                if fds[0].revents & Int16(POLLOUT) != 0 { try flush(fd) }
+                if fds[0].revents & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
+                    guard let count = try ClientSocket.receive(fd, into: buffer) else { continue }
+                    if count == 0 {
+                        return farewell.map { "the server closed the connection: \($0)" }
+                            ?? "the server closed the connection"
+                    }
+                    framer.push(UnsafeRawBufferPointer(rebasing: buffer[..<count])) { frame in
+                        guard let event = decode(frame) else { return }
+                        switch event {
+                        case .welcome(let name, _):
+                            attempt = 0
+                            // Queued before the event is reported, so the rename goes out ahead of anything
+                            // the client sends in answer to the WELCOME.
+                            if let wanted = names.welcomed(as: name) { enqueue(Command.nick(wanted).wireLine) }
+                        case .nick(let old, let new):
+                            names.renamed(from: old, to: new)
+                        case .bye(let text):
+                            farewell = text
+                        default:
+                            break
+                        }
+                        sink(.received(event))
+                    }
+                }
+            } catch {
+                return "connection lost (\(error))"
+            }
+        }
+    }
+
+    /// Decodes one framed line, reporting a line that is not a v1 event.
+    private func decode(_ frame: LineFramer.Frame) -> Event? {
+        switch frame {
+        case .tooLong:
+            sink(.unreadable("the server sent a line longer than \(options.maxLineBytes) bytes; skipped"))
+            return nil
+        case .line(let bytes):
+            let text: String
+            do throws(ProtocolError) {
+                text = try LineText.decode(bytes)
+            } catch {
+                sink(.unreadable("the server sent a line that \(error.message); skipped"))
+                return nil
+            }
+            guard let event = Event(wireLine: text) else {
+                sink(.unreadable("the server sent a line this client does not understand: \(text)"))
+                return nil
+            }
+            return event
+        }
+    }
+
+    private func enqueue(_ line: String) {
+        shared.withLock {
+            $0.outbound.append(contentsOf: line.utf8)
+            $0.outbound.append(Wire.lineFeed)
+        }
+    }
+
+    /// Writes as much of the queue as the socket takes now.
+    private func flush(_ fd: Int32) throws(ClientError) {
+        let chunk = shared.withLock { shared -> [UInt8] in
+            Array(shared.outbound[shared.sentOffset..<min(shared.outbound.count, shared.sentOffset + 64 * 1024)])
+        }
+        guard !chunk.isEmpty else { return }
+        let result = chunk.withUnsafeBytes { bytes in
+            Result { () throws(ClientError) in try ClientSocket.send(fd, bytes) }
+        }
+        let sent = try result.get()
+        shared.withLock { shared in
+            shared.sentOffset += sent
+            if shared.sentOffset >= shared.outbound.count {
+                shared.outbound.removeAll(keepingCapacity: true)
+                shared.sentOffset = 0
+            }
+        }
+    }
+}
+
+/// Which name a connection should hold: the one asked for with `--name`, then the last one a rename gave.
+struct NameKeeper: Equatable, Sendable {
+    /// The name to ask for after a `WELCOME`, if any.
+    private(set) var wanted: String?
+    /// The name the server gave this connection.
+    private(set) var current: String?
+
+    init(wanted: String?) {
+        self.wanted = wanted
+    }
+
+    /// Records the name a `WELCOME` gave.
+    ///
+    /// - Returns: The name to ask for with `/nick`, or `nil` when the given one is already it.
+    mutating func welcomed(as name: String) -> String? {
+        current = name
+        guard let wanted, wanted != name else { return nil }
+        return wanted
+    }
+
+    /// Records a `NICK` event; a rename of this connection becomes the name to keep.
+    mutating func renamed(from old: String, to new: String) {
+        guard let current, current == old else { return }
+        self.current = new
+        wanted = new
+    }
+}

@@ -1,0 +1,163 @@
+import ChatProtocol
+
+/// One line of the scrollback: something the server said or the client noted, with its time.
+///
+/// Facts that depend on who the user was when the line arrived (whether it is the user's own line,
+/// whether it mentions them, which way a direct message went) are settled then and kept.
+public struct ChatLine: Equatable, Sendable {
+    /// What the line says.
+    public enum Kind: Equatable, Sendable {
+        /// A broadcast. `isOwn`: the user sent it; `mentionsMe`: its text names the user.
+        case message(from: String, text: String, isOwn: Bool, mentionsMe: Bool)
+        /// A direct message the user sent (to themselves too).
+        case directSent(to: String, text: String)
+        /// A direct message to the user.
+        case directReceived(from: String, text: String)
+        /// Someone joined.
+        case joined(String)
+        /// Someone left, and why.
+        case left(String, LeaveReason)
+        /// Someone was renamed; `isMe`: it was the user.
+        case renamed(old: String, new: String, isMe: Bool)
+        /// The `WELCOME` greeting and the name it gave.
+        case welcome(name: String, text: String)
+        /// A `USERS` reply the user asked for (automatic refreshes only update the sidebar).
+        case users([String])
+        /// One `HELP` line from the server.
+        case help(String)
+        /// A `PONG` the user asked for.
+        case pong(String?)
+        /// A refused command.
+        case error(ErrorCode, String)
+        /// The server's `BYE`.
+        case bye(String)
+        /// A note from the client itself (connection state, hosting, local help, ...).
+        case notice(String)
+        /// Something the client could not read or do; shown like an error.
+        case problem(String)
+    }
+
+    /// When the line arrived.
+    public var time: LocalTime
+    /// What it says.
+    public var kind: Kind
+
+    /// Creates a line.
+    public init(time: LocalTime, kind: Kind) {
+        self.time = time
+        self.kind = kind
+    }
+}
+
+extension ChatLine {
+    /// How a line reads, independent of any terminal: the marker before the text and the text.
+    ///
+    /// Plain mode prints `time marker+body`; the TUI styles the parts by ``role``.
+    public struct Parts: Equatable, Sendable {
+        /// What kind of line this is, for styling.
+        public enum Role: Equatable, Sendable {
+            /// A broadcast from someone else.
+            case message
+            /// A broadcast from the user.
+            case ownMessage
+            /// A broadcast that names the user.
+            case mention
+            /// A direct message, either way.
+            case direct
+            /// A join, leave or rename (shown dimmed).
+            case membership
+            /// Replies and greetings from the server (`USERS`, `HELP`, `PONG`, `WELCOME`, `BYE`).
+            case info
+            /// An `ERROR` from the server or a problem the client met.
+            case error
+            /// A note from the client.
+            case notice
+        }
+
+        /// The marker before the text: `<alice> `, `-> bob: `, `* `.
+        public var marker: String
+        /// The name the marker shows, when there is one (its colour is derived from it).
+        public var name: String?
+        /// The text after the marker.
+        public var body: String
+        /// The kind of line.
+        public var role: Role
+    }
+
+    /// The line split into marker and body.
+    public var parts: Parts {
+        switch kind {
+        case .message(let from, let text, let isOwn, let mentionsMe):
+            Parts(
+                marker: "<\(from)> ", name: from, body: text,
+                role: isOwn ? .ownMessage : mentionsMe ? .mention : .message)
+        case .directSent(let to, let text):
+            Parts(marker: "-> \(to): ", name: to, body: text, role: .direct)
+        case .directReceived(let from, let text):
+            Parts(marker: "<- \(from): ", name: from, body: text, role: .direct)
+        case .joined(let name):
+            Parts(marker: "* ", name: nil, body: "\(name) joined", role: .membership)
+        case .left(let name, let reason):
+            Parts(marker: "* ", name: nil, body: "\(name) left (\(Self.describe(reason)))", role: .membership)
+        case .renamed(let old, let new, let isMe):
+            Parts(
+                marker: "* ", name: nil, body: isMe ? "you are now \(new)" : "\(old) is now \(new)", role: .membership)
+        case .welcome(let name, let text):
+            Parts(
+                marker: "* ", name: nil, body: text.isEmpty ? "you are \(name)" : "\(text) (you are \(name))",
+                role: .info)
+        case .users(let names):
+            Parts(
+                marker: "* ", name: nil,
+                body: "\(names.count) \(names.count == 1 ? "user" : "users"): \(names.joined(separator: ", "))",
+                role: .info)
+        case .help(let text):
+            Parts(marker: "? ", name: nil, body: text, role: .info)
+        case .pong(let token):
+            Parts(marker: "* ", name: nil, body: token.map { "pong \($0)" } ?? "pong", role: .info)
+        case .error(let code, let text):
+            Parts(marker: "! ", name: nil, body: "\(text) (\(code.rawValue))", role: .error)
+        case .bye(let text):
+            Parts(marker: "* ", name: nil, body: "the server says goodbye: \(text)", role: .info)
+        case .notice(let text):
+            Parts(marker: "-- ", name: nil, body: text, role: .notice)
+        case .problem(let text):
+            Parts(marker: "! ", name: nil, body: text, role: .error)
+        }
+    }
+
+    private static func describe(_ reason: LeaveReason) -> String {
+        switch reason {
+        case .quit: "quit"
+        case .lost: "connection lost"
+        case .slow: "dropped, too slow"
+        }
+    }
+
+    /// Whether `text` names `name` as a word (case-insensitively; a word ends where name characters do).
+    ///
+    /// - Parameters:
+    ///   - text: A message's text.
+    ///   - name: The user's name.
+    public static func text(_ text: String, mentions name: String) -> Bool {
+        let needle = Array(Name.key(name).utf8)
+        guard !needle.isEmpty else { return false }
+        let haystack = Array(text.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 + 32 : $0 }
+        guard haystack.count >= needle.count else { return false }
+        func isNameByte(_ byte: UInt8) -> Bool {
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x2D
+                || (byte >= 0x41 && byte <= 0x5A)
+        }
+        var start = 0
+        while start + needle.count <= haystack.count {
+            if haystack[start..<start + needle.count].elementsEqual(needle)
+                && (start == 0 || !isNameByte(haystack[start - 1]))
+                && (start + needle.count == haystack.count || !isNameByte(haystack[start + needle.count]))
+            {
+                return true
+            }
+            start += 1
+        }
+        return false
+    }
+}

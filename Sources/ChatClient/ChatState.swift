@@ -1,0 +1,207 @@
+import ChatProtocol
+
+/// Everything the client knows about the conversation: the scrollback, who is in the room, the
+/// user's own name and the state of the connection.
+///
+/// A value type driven by ``apply(_:at:)`` with each ``ConnectionEvent``, so it is tested without a
+/// network or a terminal.
+public struct ChatState: Sendable {
+    /// The state of the link to the server.
+    public enum Link: Equatable, Sendable {
+        /// Trying to connect.
+        case connecting
+        /// Connected.
+        case connected
+        /// Not connected; `retryIn` is when the next attempt starts, `nil` when none will.
+        case disconnected(reason: String, retryIn: Duration?)
+        /// The connection ended for good.
+        case closed
+    }
+
+    /// What applying one event changed, for the caller's follow-up work.
+    public struct Outcome: Equatable, Sendable {
+        /// A `WELCOME` arrived: the user is in the room.
+        public var welcomed = false
+        /// Someone joined, left or was renamed.
+        public var membershipChanged = false
+        /// The connection was lost or ended.
+        public var disconnected = false
+        /// The connection ended for good.
+        public var closed = false
+        /// Lines added to the scrollback.
+        public var linesAdded = 0
+    }
+
+    /// Who asked for a `USERS` line: the server answers a client's commands in order, so the replies
+    /// are matched to the requests by position.
+    public enum UsersRequest: Equatable, Sendable {
+        /// The client's own refresh: the reply only updates the sidebar.
+        case automatic
+        /// The user typed `/users`: the reply is shown in the pane too.
+        case typed
+    }
+
+    /// The server this state is about.
+    public let address: ServerAddress
+    /// The lines shown in the pane, oldest first.
+    public private(set) var lines: Scrollback<ChatLine>
+    /// Everyone in the room, sorted as the server sorts them.
+    public private(set) var users: [String] = []
+    /// The name the server gave the user, once welcomed.
+    public private(set) var ownName: String?
+    /// The link to the server.
+    public private(set) var link: Link = .connecting
+    private var usersRequests: [UsersRequest] = []
+    /// Lines to show, instead of the `PONG`, when the ping with that token is answered.
+    private var pongActions: [String: [ChatLine.Kind]] = [:]
+    /// The reason of the last failed attempt, so a run of identical failures is noted once.
+    private var lastFailure: String?
+
+    /// Creates an empty state.
+    ///
+    /// - Parameters:
+    ///   - address: The server, for the status line.
+    ///   - scrollback: The most lines kept.
+    public init(address: ServerAddress, scrollback: Int = 10_000) {
+        self.address = address
+        self.lines = Scrollback(capacity: scrollback)
+    }
+
+    /// Records that a `/users` went to the server, so its reply is routed.
+    public mutating func sentUsersRequest(_ request: UsersRequest) {
+        usersRequests.append(request)
+    }
+
+    /// Records that `/ping TOKEN` went to the server, so its `PONG` shows `lines` instead of itself.
+    public mutating func sentPing(token: String, showingOnReply lines: [ChatLine.Kind]) {
+        pongActions[token] = lines
+    }
+
+    /// Adds a note from the client.
+    public mutating func note(_ text: String, at time: LocalTime) {
+        lines.append(ChatLine(time: time, kind: .notice(text)))
+    }
+
+    /// Adds a line.
+    public mutating func add(_ kind: ChatLine.Kind, at time: LocalTime) {
+        lines.append(ChatLine(time: time, kind: kind))
+    }
+
+    /// Empties the scrollback (`/clear`).
+    public mutating func clear() {
+        lines.removeAll()
+    }
+
+    /// Applies one event from the connection.
+    ///
+    /// - Parameters:
+    ///   - event: The event, in the order the connection reported it.
+    ///   - time: The local time to stamp new lines with.
+    /// - Returns: What changed.
+    @discardableResult
+    public mutating func apply(_ event: ConnectionEvent, at time: LocalTime) -> Outcome {
+        var outcome = Outcome()
+        let before = lines.nextSequence
+        defer { outcome.linesAdded = lines.nextSequence - before }
+        switch event {
+        case .connecting:
+            link = .connecting
+        case .connected(let address):
+            link = .connected
+            lastFailure = nil
+            usersRequests.removeAll()
+            pongActions.removeAll()
+            note("connected to \(address)", at: time)
+        case .received(let event):
+            apply(event, at: time, outcome: &outcome)
+        case .unreadable(let text):
+            add(.problem(text), at: time)
+        case .disconnected(let reason, let retryIn):
+            let wasConnected = link == .connected
+            link = .disconnected(reason: reason, retryIn: retryIn)
+            users.removeAll()
+            usersRequests.removeAll()
+            pongActions.removeAll()
+            outcome.disconnected = true
+            // While the server stays away, each failed attempt shows in the status line; the pane
+            // gets a line only when something new happens.
+            if wasConnected || reason != lastFailure {
+                let retry = retryIn.map { "; reconnecting in \(Self.describe($0))" } ?? ""
+                note("disconnected: \(reason)\(retry)", at: time)
+            }
+            lastFailure = reason
+        case .closed:
+            link = .closed
+            users.removeAll()
+            outcome.disconnected = true
+            outcome.closed = true
+        }
+        return outcome
+    }
+
+    private mutating func apply(_ event: Event, at time: LocalTime, outcome: inout Outcome) {
+        switch event {
+        case .welcome(let name, let text):
+            ownName = name
+            users = [name]
+            outcome.welcomed = true
+            add(.welcome(name: name, text: text), at: time)
+        case .join(let name):
+            insertUser(name)
+            outcome.membershipChanged = true
+            add(.joined(name), at: time)
+        case .leave(let name, let reason):
+            users.removeAll { $0 == name }
+            outcome.membershipChanged = true
+            add(.left(name, reason), at: time)
+        case .nick(let old, let new):
+            let isMe = old == ownName
+            if isMe { ownName = new }
+            users.removeAll { $0 == old }
+            insertUser(new)
+            outcome.membershipChanged = true
+            add(.renamed(old: old, new: new, isMe: isMe), at: time)
+        case .message(let from, let text):
+            let isOwn = from == ownName
+            let mentions = !isOwn && ownName.map { ChatLine.text(text, mentions: $0) } == true
+            add(.message(from: from, text: text, isOwn: isOwn, mentionsMe: mentions), at: time)
+        case .directMessage(let from, let to, let text):
+            if from == ownName {
+                add(.directSent(to: to, text: text), at: time)
+            } else {
+                add(.directReceived(from: from, text: text), at: time)
+            }
+        case .users(let names):
+            users = names.sorted(by: Name.areInIncreasingOrder)
+            let request = usersRequests.isEmpty ? .typed : usersRequests.removeFirst()
+            if request == .typed { add(.users(users), at: time) }
+        case .help(let text):
+            add(.help(text), at: time)
+        case .pong(let token):
+            if let token, let action = pongActions.removeValue(forKey: token) {
+                for kind in action { add(kind, at: time) }
+            } else {
+                add(.pong(token), at: time)
+            }
+        case .error(let code, let text):
+            add(.error(code, text), at: time)
+        case .bye(let text):
+            add(.bye(text), at: time)
+        }
+    }
+
+    private mutating func insertUser(_ name: String) {
+        guard !users.contains(name) else { return }
+        let index = users.firstIndex { Name.areInIncreasingOrder(name, $0) } ?? users.endIndex
+        users.insert(name, at: index)
+    }
+
+    /// A short duration for people: `500ms`, `2s`, `1.5s`.
+    static func describe(_ duration: Duration) -> String {
+        let millis =
+            Int(duration.components.seconds) * 1000 + Int(duration.components.attoseconds / 1_000_000_000_000_000)
+        if millis < 1000 { return "\(millis)ms" }
+        if millis % 1000 == 0 { return "\(millis / 1000)s" }
+        return "\(millis / 1000).\(millis % 1000 / 100)s"
+    }
+}

@@ -1,0 +1,25 @@
+import Glibc
+
+/// A failure the client reports to its user.
+public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A system call failed; the call's name and its `errno`.
+    case system(String, Int32)
+    /// The host name could not be resolved; the resolver's message.
+    case resolve(String, String)
+    /// Nothing listens at the address (the connection was refused).
+    case refused(ServerAddress)
+    /// The connection could not be made; the address and the reason.
+    case unreachable(ServerAddress, String)
+    /// The connection attempt was cancelled by ``ChatConnection/stop()``.
+    case cancelled
+
+    public var description: String {
+        switch self {
+        case .system(let call, let code): "\(call): \(String(cString: strerror(code)))"
+        case .resolve(let host, let message): "cannot resolve \(host): \(message)"
+        case .refused(let address): "nothing answers on \(address) (connection refused)"
+        case .unreachable(let address, let reason): "cannot connect to \(address): \(reason)"
+        case .cancelled: "cancelled"
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import ChatProtocol
+
+/// What a ``ChatConnection`` reports, in order, from its network thread.
+public enum ConnectionEvent: Equatable, Sendable {
+    /// An attempt to connect started.
+    case connecting(ServerAddress)
+    /// The TCP connection is up; the server's `WELCOME` follows.
+    case connected(ServerAddress)
+    /// A line from the server.
+    case received(Event)
+    /// A line from the server that is not a v1 event (shown, not acted on); the reason and the line.
+    case unreadable(String)
+    /// The connection was lost or could not be made.
+    ///
+    /// - Parameters:
+    ///   - reason: What happened, for the user.
+    ///   - retryIn: When the next attempt starts, or `nil` when there will be none.
+    case disconnected(reason: String, retryIn: Duration?)
+    /// The connection ended for good (after `/quit`, ``ChatConnection/stop()``, or a loss without
+    /// reconnection); nothing follows.
+    case closed
+}

@@ -1,0 +1,39 @@
+import ChatProtocol
+
+/// A queue other threads post to and one polling thread drains, waking it through a ``WakePipe``.
+///
+/// Posting wakes the reader only when the queue goes from empty to not empty, so a flood of messages
+/// costs one wake-up per batch the reader takes, not one per message.
+public final class Inbox<Element: Sendable>: Sendable {
+    private let queue = Locked<[Element]>([])
+    private let wake: WakePipe
+
+    /// The descriptor the draining thread polls for `POLLIN`.
+    public var fd: Int32 { wake.readFD }
+
+    /// Creates an empty inbox.
+    ///
+    /// - Throws: ``ClientError`` when its wake pipe cannot be made.
+    public init() throws(ClientError) {
+        wake = try WakePipe()
+    }
+
+    /// Adds a message and wakes the reader if it may be asleep.
+    public func post(_ element: Element) {
+        let wasEmpty = queue.withLock { queue in
+            queue.append(element)
+            return queue.count == 1
+        }
+        if wasEmpty { wake.signal() }
+    }
+
+    /// Takes every queued message, oldest first, and clears pending wake-ups.
+    public func drain() -> [Element] {
+        wake.drain()
+        return queue.withLock { queue in
+            let taken = queue
+            queue.removeAll(keepingCapacity: true)
+            return taken
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import ChatProtocol
+
+/// What a line the user typed (or a script wrote) does, the same in the TUI and in plain mode.
+public enum OutgoingLine: Equatable, Sendable {
+    /// Send this line to the server.
+    case send(String)
+    /// `/help`: send it, and show the client's own help after the server's.
+    case help
+    /// `/users`: send it and show the reply.
+    case users
+    /// `/quit`: leave.
+    case quit
+    /// `/clear`: the client's own command; empties the pane.
+    case clear
+    /// A blank line: nothing to do.
+    case nothing
+
+    /// The client's own commands, as typed (for `/help` and tab completion).
+    public static let clientCommands = ["clear"]
+
+    /// Every command word a user may type, after the slash.
+    public static let commandWords = Command.words + clientCommands
+
+    /// Reads a typed line.
+    ///
+    /// Plain text is sent as `/bc` with the text quoted, so it reaches the room exactly as typed
+    /// (quotes and backslashes included). A line starting with `/` is sent as typed, except for the
+    /// client's own `/clear` and the commands the client follows up (`/help`, `/users`, `/quit`).
+    ///
+    /// - Parameter typed: The line, without its line ending.
+    /// - Returns: What to do.
+    public static func interpret(_ typed: String) -> OutgoingLine {
+        guard typed.unicodeScalars.contains(where: { $0 != " " && $0 != "\t" }) else { return .nothing }
+        guard typed.unicodeScalars.first == "/" else { return .send(Command.broadcast(typed).wireLine) }
+        let word = typed.unicodeScalars.dropFirst().prefix { $0 != " " && $0 != "\t" }
+        let rest = typed.unicodeScalars.dropFirst(word.count + 1)
+        let bare = rest.allSatisfy { $0 == " " || $0 == "\t" }
+        switch Name.key(String(String.UnicodeScalarView(word))) {
+        case "clear" where bare: return .clear
+        case "help" where bare: return .help
+        case "users" where bare: return .users
+        case "quit": return .quit
+        default: return .send(typed)
+        }
+    }
+}

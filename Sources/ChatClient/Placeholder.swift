@@ -1,2 +1,0 @@
-// The connection and chat state of the client; filled in by the client work.
-enum ChatClientPlaceholder {}

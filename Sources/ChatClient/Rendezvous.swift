@@ -1,0 +1,62 @@
+import ChatProtocol
+import ChatServer
+import Logging
+
+/// Finds the server to talk to, hosting one in this process when nothing answers.
+public enum Rendezvous {
+    /// The connection made, and the server hosted to make it, if any.
+    public struct Meeting: Sendable {
+        /// A socket connected to the server; the caller owns it.
+        public var socket: Int32
+        /// The server this process started because nothing answered, or `nil`.
+        public var hostedServer: ChatServer?
+    }
+
+    /// What to tell the user when this process hosts the server.
+    ///
+    /// - Parameter address: Where the hosted server listens.
+    public static func hostingNote(_ address: ServerAddress) -> String {
+        let command = address.port == Wire.defaultPort ? "chatroom" : "chatroom --port \(address.port)"
+        return "nothing answered on \(address), so this chatroom hosts the server there: others on this machine "
+            + "join with `\(command)`; it stops when you quit"
+    }
+
+    /// Connects to `address`; when nothing answers there and `hostIfAbsent` is set, starts a
+    /// ``ChatServer`` on that address in this process and connects to it.
+    ///
+    /// Two people starting `chatroom` at the same moment both find nothing: one of them binds the
+    /// port, the other fails to and simply connects to the first.
+    ///
+    /// - Parameters:
+    ///   - address: Where to look for a server.
+    ///   - hostIfAbsent: Whether to host a server when the connection is refused.
+    ///   - timeout: How long a connection attempt may take.
+    /// - Returns: The connected socket and the hosted server.
+    /// - Throws: ``ClientError`` when no connection could be made.
+    public static func meet(
+        at address: ServerAddress, hostIfAbsent: Bool, timeout: Duration = .seconds(10)
+    ) throws(ClientError) -> Meeting {
+        do throws(ClientError) {
+            return Meeting(socket: try ClientSocket.connect(to: address, timeout: timeout), hostedServer: nil)
+        } catch .refused where hostIfAbsent {
+            var configuration = ChatServer.Configuration()
+            configuration.host = address.host
+            configuration.port = address.port
+            let logger = Logger(label: "chatroom-server", factory: { _ in SwiftLogNoOpLogHandler() })
+            var hosted: ChatServer?
+            do {
+                let server = try ChatServer(configuration: configuration, logger: logger)
+                try server.start()
+                hosted = server
+            } catch {
+                // Someone else bound the port first: connect to theirs below.
+            }
+            do throws(ClientError) {
+                return Meeting(socket: try ClientSocket.connect(to: address, timeout: timeout), hostedServer: hosted)
+            } catch {
+                hosted?.shutdown(grace: .zero)
+                throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,285 @@
+import ChatClient
+import ChatProtocol
+import Glibc
+
+/// The full-screen client: one UI thread that owns the terminal, polls the keyboard and a wake pipe,
+/// applies what arrived, and draws.
+///
+/// The network thread (``ChatConnection``) and the signal thread (``SignalWatcher``) never touch the
+/// terminal: they post to an ``Inbox`` whose pipe wakes the UI thread. Each wake-up drains
+/// everything queued before one redraw, so a flood of messages is drawn in batches. Nothing runs on
+/// a timer except the `/users` refresh and the wait for the server's goodbye, so an idle client
+/// sleeps in `poll`.
+public final class ChatApp {
+    /// What the client is started with.
+    public struct Options: Sendable {
+        /// The connection (server, name, reconnection).
+        public var connection: ChatConnection.Options
+        /// The most lines the pane keeps.
+        public var scrollback: Int
+        /// Whether this process hosts the server it talks to.
+        public var hosting: Bool
+        /// Notes to show in the pane first.
+        public var notes: [String]
+
+        /// Creates the options.
+        public init(
+            connection: ChatConnection.Options, scrollback: Int = 10_000, hosting: Bool = false, notes: [String] = []
+        ) {
+            self.connection = connection
+            self.scrollback = scrollback
+            self.hosting = hosting
+            self.notes = notes
+        }
+    }
+
+    /// The client's own keys and commands, shown after the server's `HELP` lines.
+    public static let helpLines = [
+        "keys: Enter sends; Tab completes names and commands; Up/Down recall what you sent",
+        "Left/Right, Home/End, Ctrl-A/Ctrl-E move; Alt-B/Alt-F move by word",
+        "Backspace/Delete delete; Ctrl-U, Ctrl-K, Ctrl-W delete to the start, to the end, the word before",
+        "PgUp/PgDn or the mouse wheel scroll; End on an empty line (or sending) returns to the bottom",
+        "Ctrl-L redraws; Ctrl-C or /quit leaves",
+        "/clear empties this pane (the client's own command); plain text is sent to everyone",
+    ]
+
+    private enum Message: Sendable {
+        case connection(ConnectionEvent)
+        case signal(Int32)
+    }
+
+    private let options: Options
+    private let terminal: Terminal
+    private let connection: ChatConnection
+    private let inbox: Inbox<Message>
+    private var state: ChatState
+    private var editor = InputEditor()
+    private var completer = TabCompleter()
+    private var decoder = KeyDecoder()
+    private var scroll = PaneScroll()
+    private var policy = UsersRefreshPolicy(clock: ContinuousClock())
+    private var quitDeadline: ContinuousClock.Instant?
+    private var leaving = false
+    private var done = false
+    private var dirty = true
+    private var clearScreen = false
+    private var helpRequests = 0
+
+    /// Runs the client until the user leaves; the terminal is restored on every way out.
+    ///
+    /// The caller blocks the signals first (``SignalWatcher/blockSignals()``), before any thread starts.
+    ///
+    /// - Parameters:
+    ///   - options: What to connect to and how.
+    ///   - socket: A socket already connected to the server, or `nil` to connect.
+    /// - Returns: The exit status.
+    /// - Throws: ``TerminalError`` or ``ClientError`` when the client cannot start.
+    public static func run(_ options: Options, adopting socket: Int32?) throws -> Int32 {
+        let inbox = try Inbox<Message>()
+        try SignalWatcher.start { inbox.post(.signal($0)) }
+        let connection = try ChatConnection(options: options.connection) { inbox.post(.connection($0)) }
+        let terminal = try Terminal()
+        // The one place the terminal is given back: every exit path of the UI thread passes here.
+        defer { terminal.end() }
+        let app = ChatApp(options: options, terminal: terminal, connection: connection, inbox: inbox)
+        try connection.start(adopting: socket)
+        defer { connection.stop() }
+        try app.loop()
+        return 0
+    }
+
+    private init(options: Options, terminal: Terminal, connection: ChatConnection, inbox: Inbox<Message>) {
+        self.options = options
+        self.terminal = terminal
+        self.connection = connection
+        self.inbox = inbox
+        self.state = ChatState(address: options.connection.address, scrollback: options.scrollback)
+        let now = LocalTime.now()
+        for note in options.notes { state.note(note, at: now) }
+    }
+
+    // MARK: The loop
+
+    private func loop() throws {
+        while !done {
+            if dirty {
+                draw()
+                dirty = false
+            }
+            var fds = [
+                pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: inbox.fd, events: Int16(POLLIN), revents: 0),
+            ]
+            if poll(&fds, 2, timeout()) < 0 {
+                guard errno == EINTR else { throw ClientError.system("poll", errno) }
+            }
+            if fds[0].revents & Int16(POLLIN) == 0 && fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
+                return  // the terminal is gone
+            }
+            // Read keys on every wake-up: curses may hold some (KEY_RESIZE) that the descriptor does not show.
+            let keys = decoder.decode(terminal.readKeys())
+            for key in keys { handle(key) }
+            for message in inbox.drain() { handle(message) }
+            tick()
+        }
+    }
+
+    /// Milliseconds until the next timed duty, or -1 to sleep until woken.
+    private func timeout() -> Int32 {
+        let deadlines = [policy.nextDeadline, quitDeadline].compactMap { $0 }
+        guard let next = deadlines.min() else { return -1 }
+        let left = ContinuousClock.now.duration(to: next)
+        if left <= .zero { return 0 }
+        let (seconds, attoseconds) = left.components
+        return Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+    }
+
+    private func tick() {
+        if policy.takeDue() {
+            if connection.send(Command.users.wireLine) { state.sentUsersRequest(.automatic) }
+        }
+        if let quitDeadline, ContinuousClock.now >= quitDeadline { done = true }
+    }
+
+    private func draw() {
+        let frame = ScreenComposer.compose(
+            state: state, editor: editor, scroll: scroll, hosting: options.hosting, rows: terminal.rows,
+            columns: terminal.columns)
+        terminal.draw(frame, clear: clearScreen)
+        clearScreen = false
+    }
+
+    // MARK: Messages from other threads
+
+    private func handle(_ message: Message) {
+        dirty = true
+        switch message {
+        case .signal(let signal):
+            switch signal {
+            case SIGWINCH: terminal.updateSize()
+            case SIGHUP: done = true
+            default: leave()
+            }
+        case .connection(let event):
+            let outcome = state.apply(event, at: LocalTime.now())
+            if outcome.welcomed { policy.connected() }
+            if outcome.membershipChanged { policy.membershipChanged() }
+            if outcome.disconnected { policy.disconnected() }
+            if outcome.closed { done = true }
+        }
+    }
+
+    // MARK: Keys
+
+    private func handle(_ key: Key) {
+        dirty = true
+        if key != .tab { completer.reset() }
+        switch key {
+        case .text(let text): edit(.insert(text))
+        case .enter: if let line = editor.apply(.enter) { submit(line) }
+        case .tab:
+            if let completed = completer.complete(
+                text: editor.text, cursor: editor.cursor, names: state.users, commands: TabCompleter.commands)
+            {
+                editor.replace(text: completed.text, cursor: completed.cursor)
+            }
+        case .left, .control("b"): edit(.left)
+        case .right, .control("f"): edit(.right)
+        case .home, .control("a"): edit(.home)
+        case .end:
+            if editor.isEmpty { scroll.scrollToBottom() } else { edit(.end) }
+        case .control("e"): edit(.end)
+        case .backspace: edit(.backspace)
+        case .delete, .control("d"): edit(.delete)
+        case .control("u"): edit(.killToStart)
+        case .control("k"): edit(.killToEnd)
+        case .control("w"): edit(.killWordBackward)
+        case .wordLeft, .alt("b"): edit(.wordLeft)
+        case .wordRight, .alt("f"): edit(.wordRight)
+        case .up, .control("p"): edit(.historyPrevious)
+        case .down, .control("n"): edit(.historyNext)
+        case .pageUp: scrollUp(by: max(1, paneSize.height - 1))
+        case .pageDown: scrollDown(by: max(1, paneSize.height - 1))
+        case .wheelUp: scrollUp(by: 3)
+        case .wheelDown: scrollDown(by: 3)
+        case .control("l"): clearScreen = true
+        case .control("c"): leave()
+        case .resize: terminal.updateSize()
+        default: break  // keys with no binding (a lone Esc, other Ctrl and Alt keys)
+        }
+    }
+
+    private func edit(_ key: EditorKey) {
+        _ = editor.apply(key)
+    }
+
+    private var paneSize: (height: Int, width: Int) {
+        guard case .chat(let layout) = Layout.compute(rows: terminal.rows, columns: terminal.columns) else {
+            return (0, 0)
+        }
+        return (layout.messages.height, layout.messages.width)
+    }
+
+    private func scrollUp(by rows: Int) {
+        let size = paneSize
+        scroll.scrollUp(by: rows, in: state.lines, height: size.height, width: size.width)
+    }
+
+    private func scrollDown(by rows: Int) {
+        scroll.scrollDown(by: rows, in: state.lines, width: paneSize.width)
+    }
+
+    // MARK: Sending
+
+    private func submit(_ line: String) {
+        scroll.scrollToBottom()
+        switch OutgoingLine.interpret(line) {
+        case .nothing:
+            break
+        case .clear:
+            state.clear()
+            scroll = PaneScroll()
+        case .quit:
+            leave()
+        case .send(let wire):
+            send(wire, typed: line)
+        case .users:
+            if send(Command.users.wireLine, typed: line) {
+                state.sentUsersRequest(.typed)
+                policy.sentByUser()
+            }
+        case .help:
+            let local = Self.helpLines.map { ChatLine.Kind.help($0) }
+            if send(Command.help.wireLine, typed: line) {
+                // The PONG comes after every HELP line, so the client's own help follows the server's.
+                helpRequests += 1
+                let token = "chatroom-help-\(helpRequests)"
+                state.sentPing(token: token, showingOnReply: local)
+                connection.send(Command.ping(token).wireLine)
+            } else {
+                for kind in local { state.add(kind, at: LocalTime.now()) }
+            }
+        }
+    }
+
+    /// Sends a line; when not connected, says so and puts the typed line back in the input.
+    @discardableResult
+    private func send(_ wire: String, typed: String) -> Bool {
+        if connection.send(wire) { return true }
+        state.add(.problem("not connected, nothing was sent (your line is back in the input)"), at: LocalTime.now())
+        editor.replace(text: typed, cursor: typed.count)
+        return false
+    }
+
+    /// Leaves: `/quit` and a short wait for the server's goodbye, or at once when not connected
+    /// (or when asked a second time).
+    private func leave() {
+        if leaving || !connection.isConnected {
+            done = true
+            return
+        }
+        leaving = true
+        connection.quit()
+        quitDeadline = ContinuousClock.now + .milliseconds(1500)
+    }
+}

@@ -1,0 +1,59 @@
+import ChatClient
+
+/// Builds the whole screen, as a ``Frame``, from the chat state: layout, pane, sidebar, status
+/// line and input line. Pure, so every screen can be checked row by row in tests.
+enum ScreenComposer {
+    /// What goes before the input text.
+    static let prompt = "> "
+
+    /// The screen for a state and a terminal size.
+    ///
+    /// - Parameters:
+    ///   - state: The chat state.
+    ///   - editor: The input line.
+    ///   - scroll: Where the pane is scrolled to.
+    ///   - hosting: Whether this process hosts the server.
+    ///   - rows: The terminal's rows.
+    ///   - columns: The terminal's columns.
+    /// - Returns: The frame to draw.
+    static func compose(
+        state: ChatState, editor: InputEditor, scroll: PaneScroll, hosting: Bool, rows: Int, columns: Int
+    ) -> Frame {
+        var frame = Frame(height: rows)
+        switch Layout.compute(rows: rows, columns: columns) {
+        case .tooSmall:
+            let note = [
+                "Terminal too small", "\(columns)x\(rows), needs \(Layout.minimumColumns)x\(Layout.minimumRows)",
+            ]
+            let top = max(0, (rows - note.count) / 2)
+            let whole = Rect(row: 0, column: 0, height: rows, width: columns)
+            for (index, text) in note.enumerated() {
+                let fitted = DisplayWidth.truncated(text, toColumns: columns)
+                let left = max(0, (columns - DisplayWidth.columns(of: fitted)) / 2)
+                frame.put(
+                    [Span(String(repeating: " ", count: left)), Span(fitted, .notice)], in: whole, row: top + index)
+            }
+        case .chat(let layout):
+            let pane = layout.messages
+            let view = scroll.view(of: state.lines, height: pane.height, width: pane.width)
+            for (index, row) in view.rows.enumerated() { frame.put(row, in: pane, row: index) }
+            if let separator = layout.separator {
+                for index in 0..<separator.height { frame.put([Span("│", .separator)], in: separator, row: index) }
+            }
+            if let sidebar = layout.sidebar {
+                let rows = SidebarView.rows(
+                    users: state.users, ownName: state.ownName, height: sidebar.height, width: sidebar.width)
+                for (index, row) in rows.enumerated() { frame.put(row, in: sidebar, row: index) }
+            }
+            let status = StatusLineView.row(
+                state: state, hosting: hosting, scrolledUp: !scroll.isFollowing, unread: view.unread,
+                width: layout.status.width)
+            frame.put(status, in: layout.status, row: 0, fill: .status)
+            let promptColumns = DisplayWidth.columns(of: prompt)
+            let field = editor.visibleWindow(width: layout.input.width - promptColumns)
+            frame.put([Span(prompt, .prompt), Span(field.text)], in: layout.input, row: 0)
+            frame.cursor = (layout.input.row, min(layout.input.width - 1, promptColumns + field.cursorColumn))
+        }
+        return frame
+    }
+}

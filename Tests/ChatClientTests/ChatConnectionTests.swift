@@ -1,0 +1,169 @@
+import ChatClient
+import ChatProtocol
+import ChatServer
+import ChatTestSupport
+import Testing
+
+@Suite struct ChatConnectionTests {
+    private func options(_ port: Int, name: String? = nil, reconnect: Bool = true) -> ChatConnection.Options {
+        ChatConnection.Options(
+            address: ServerAddress(host: "127.0.0.1", port: port), name: name, reconnect: reconnect,
+            backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(100)), connectTimeout: .seconds(2))
+    }
+
+    @Test func connectsAndReportsTheWelcomeFirst() async throws {
+        try await withRunningServer { _, port in
+            let recorder = EventRecorder()
+            let connection = try ChatConnection(options: options(port), sink: recorder.sink)
+            try connection.start()
+            defer { connection.stop() }
+            try recorder.waitFor("WELCOME") { $0.count >= 3 }
+            let address = ServerAddress(host: "127.0.0.1", port: port)
+            #expect(
+                Array(recorder.all.prefix(3)) == [
+                    .connecting(address), .connected(address),
+                    .received(.welcome(name: "user1", text: "Welcome to chatroom! Type /help for the commands.")),
+                ])
+            #expect(connection.isConnected)
+        }
+    }
+
+    @Test func sendsLinesAndReportsTheReplies() async throws {
+        try await withRunningServer { _, port in
+            let (bob, bobName) = try join(port)
+            let recorder = EventRecorder()
+            let connection = try ChatConnection(options: options(port), sink: recorder.sink)
+            try connection.start()
+            defer { connection.stop() }
+            try recorder.waitForLine("WELCOME user2 Welcome to chatroom! Type /help for the commands.")
+            #expect(connection.send("/users"))
+            #expect(connection.send(Command.broadcast(#"say "hi" \ there"#).wireLine))
+            #expect(connection.send("/dm \(bobName) psst"))
+            try recorder.waitForLine(#"DM user2 user1 psst"#)
+            #expect(
+                recorder.received == [
+                    "WELCOME user2 Welcome to chatroom! Type /help for the commands.",
+                    "USERS user1 user2",
+                    #"MSG user2 say "hi" \ there"#,
+                    "DM user2 user1 psst",
+                ])
+            #expect(try bob.readLines(3) == ["JOIN user2", #"MSG user2 say "hi" \ there"#, "DM user2 user1 psst"])
+        }
+    }
+
+    @Test func takesTheNameAskedForRightAfterTheWelcome() async throws {
+        try await withRunningServer { _, port in
+            let recorder = EventRecorder()
+            let connection = try ChatConnection(options: options(port, name: "alice"), sink: recorder.sink)
+            try connection.start()
+            defer { connection.stop() }
+            try recorder.waitForLine("NICK user1 alice")
+            #expect(
+                recorder.received == [
+                    "WELCOME user1 Welcome to chatroom! Type /help for the commands.", "NICK user1 alice",
+                ])
+        }
+    }
+
+    @Test func aRefusedNameIsReportedAndTheGivenOneKept() async throws {
+        try await withRunningServer { _, port in
+            let (holder, _) = try join(port)
+            try holder.send("/nick alice")
+            #expect(try holder.readLine() == "NICK user1 alice")
+            let recorder = EventRecorder()
+            let connection = try ChatConnection(options: options(port, name: "alice"), sink: recorder.sink)
+            try connection.start()
+            defer { connection.stop() }
+            try recorder.waitFor("ERROR") { events in
+                events.contains { if case .received(.error) = $0 { true } else { false } }
+            }
+            #expect(connection.send("/users"))
+            try recorder.waitForLine("USERS alice user2")
+            #expect(
+                recorder.received == [
+                    "WELCOME user2 Welcome to chatroom! Type /help for the commands.",
+                    "ERROR name-taken the name alice is taken",
+                    "USERS alice user2",
+                ])
+        }
+    }
+
+    @Test func readsServerLinesLongerThanAClientMaySend() async throws {
+        try await withRunningServer { _, port in
+            let (sender, _) = try join(port)
+            let recorder = EventRecorder()
+            let connection = try ChatConnection(options: options(port), sink: recorder.sink)
+            try connection.start()
+            defer { connection.stop() }
+            try recorder.waitForLine("WELCOME user2 Welcome to chatroom! Type /help for the commands.")
+            _ = try sender.readLine()  // JOIN user2
+            let text = String(repeating: "x", count: 4096 - 4)
+            try sender.send("/bc " + text)  // exactly 4096 bytes: the longest line a client may send
+            let expected = "MSG user1 " + text
+            #expect(expected.utf8.count > Wire.maxLineBytes)
+            try recorder.waitForLine(expected)
+        }
+    }
+
+    @Test func sendRefusesWhileNotConnected() async throws {
+        let port = try freePort()
+        let recorder = EventRecorder()
+        let connection = try ChatConnection(options: options(port, reconnect: false), sink: recorder.sink)
+        #expect(!connection.send("hello"))
+        try connection.start()
+        try recorder.waitFor("closed") { $0.last == .closed }
+        let address = ServerAddress(host: "127.0.0.1", port: port)
+        #expect(
+            recorder.all == [
+                .connecting(address),
+                .disconnected(reason: "nothing answers on 127.0.0.1:\(port) (connection refused)", retryIn: nil),
+                .closed,
+            ])
+        #expect(!connection.send("hello"))
+    }
+
+    @Test func quitEndsAfterTheGoodbyeWithoutReconnecting() async throws {
+        try await withRunningServer { _, port in
+            let recorder = EventRecorder()
+            let connection = try ChatConnection(options: options(port), sink: recorder.sink)
+            try connection.start()
+            try recorder.waitForLine("WELCOME user1 Welcome to chatroom! Type /help for the commands.")
+            connection.quit()
+            try recorder.waitFor("closed") { $0.last == .closed }
+            #expect(recorder.all.suffix(2) == [.received(.bye("goodbye")), .closed])
+            #expect(!recorder.all.contains { if case .disconnected = $0 { true } else { false } })
+        }
+    }
+
+    @Test func reconnectsWithBackoffAndKeepsTheLastName() async throws {
+        let port = try freePort()
+        var configuration = ChatServer.Configuration()
+        configuration.host = "127.0.0.1"
+        configuration.port = port
+        let first = try ChatServer(configuration: configuration, logger: quietLogger)
+        try first.start()
+        let recorder = EventRecorder()
+        let connection = try ChatConnection(options: options(port, name: "alice"), sink: recorder.sink)
+        try connection.start()
+        defer { connection.stop() }
+        try recorder.waitForLine("NICK user1 alice")
+        #expect(connection.send("/nick zed"))
+        try recorder.waitForLine("NICK alice zed")
+
+        first.shutdown(grace: .milliseconds(200))
+        try recorder.waitFor("a retry") { events in
+            events.contains { if case .disconnected(_, .some) = $0 { true } else { false } }
+        }
+        #expect(!connection.isConnected)
+        #expect(!connection.send("lost"))
+
+        let second = try ChatServer(configuration: configuration, logger: quietLogger)
+        try second.start()
+        defer { second.shutdown(grace: .milliseconds(200)) }
+        try recorder.waitForLine("NICK user1 zed")
+        #expect(
+            Array(recorder.received.suffix(2)) == [
+                "WELCOME user1 Welcome to chatroom! Type /help for the commands.", "NICK user1 zed",
+            ])
+    }
+}

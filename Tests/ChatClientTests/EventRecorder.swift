@@ -1,0 +1,52 @@
+import ChatClient
+import ChatServer
+import ChatTestSupport
+import Synchronization
+
+/// Collects a connection's events for assertions.
+final class EventRecorder: Sendable {
+    private let events = Mutex<[ConnectionEvent]>([])
+
+    /// The sink to give a ``ChatConnection``.
+    var sink: @Sendable (ConnectionEvent) -> Void {
+        { [self] event in events.withLock { $0.append(event) } }
+    }
+
+    /// Everything recorded so far.
+    var all: [ConnectionEvent] { events.withLock { $0 } }
+
+    /// The server lines recorded so far.
+    var received: [String] {
+        all.compactMap { if case .received(let event) = $0 { event.wireLine } else { nil } }
+    }
+
+    /// Waits until `condition` holds for the events, failing with what was recorded.
+    func waitFor(
+        _ what: String, timeout: Duration = .seconds(10), _ condition: ([ConnectionEvent]) -> Bool
+    ) throws {
+        guard eventually(timeout: timeout, { condition(all) }) else {
+            throw TestFailure("timed out waiting for \(what); events: \(all)")
+        }
+    }
+
+    /// Waits until a server line equal to `line` has been received.
+    func waitForLine(_ line: String, timeout: Duration = .seconds(10)) throws {
+        try waitFor(line.debugDescription, timeout: timeout) { events in
+            events.contains { if case .received(let event) = $0 { event.wireLine == line } else { false } }
+        }
+    }
+}
+
+/// A port nothing listens on right now (bound, read back and released).
+func freePort() throws -> Int {
+    let server = try ChatServer(configuration: .init(host: "127.0.0.1", port: 0), logger: quietLogger)
+    let port = try server.start()
+    server.shutdown(grace: .zero)
+    return port
+}
+
+/// A test gave up waiting; says what it saw.
+struct TestFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,204 @@
+import ChatClient
+import ChatServer
+import ChatTestSupport
+import Glibc
+import Synchronization
+import Testing
+
+/// Runs a plain-mode client on a thread of its own, feeding it input through a pipe.
+final class PlainRun: Sendable {
+    private struct Shared {
+        var output: [String] = []
+        var notes: [String] = []
+        var status: Int32?
+        var failure: String?
+    }
+
+    private let shared = Mutex(Shared())
+    let inputFD: Int32
+    private let writeFD: Int32
+
+    init(port: Int, name: String? = nil) throws {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { throw TestFailure("pipe failed") }
+        inputFD = fds[0]
+        writeFD = fds[1]
+        let options = ChatConnection.Options(address: ServerAddress(host: "127.0.0.1", port: port), name: name)
+        var thread = pthread_t()
+        let box = Unmanaged.passRetained(Start(run: self, options: options)).toOpaque()
+        let rc = pthread_create(
+            &thread, nil,
+            { argument in
+                guard let argument else { return nil }
+                Unmanaged<Start>.fromOpaque(argument).takeRetainedValue().go()
+                return nil
+            }, box)
+        guard rc == 0 else { throw TestFailure("pthread_create failed") }
+        pthread_detach(thread)
+    }
+
+    private final class Start {
+        let run: PlainRun
+        let options: ChatConnection.Options
+        init(run: PlainRun, options: ChatConnection.Options) {
+            self.run = run
+            self.options = options
+        }
+        func go() {
+            let client = PlainClient(
+                options: options, input: run.inputFD,
+                output: { line in self.run.shared.withLock { $0.output.append(line) } },
+                note: { line in self.run.shared.withLock { $0.notes.append(line) } },
+                now: { LocalTime(hour: 12, minute: 1) })
+            do {
+                let status = try client.run()
+                run.shared.withLock { $0.status = status }
+            } catch {
+                run.shared.withLock {
+                    $0.failure = "\(error)"
+                    $0.status = -1
+                }
+            }
+            close(run.inputFD)
+        }
+    }
+
+    func write(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(writeFD, $0.baseAddress, $0.count) }
+    }
+
+    func endInput() { close(writeFD) }
+
+    var output: [String] { shared.withLock { $0.output } }
+    var notes: [String] { shared.withLock { $0.notes } }
+
+    /// Waits for the client to exit and returns its status.
+    func wait(timeout: Duration = .seconds(10)) throws -> Int32 {
+        guard eventually(timeout: timeout, { shared.withLock { $0.status != nil } }) else {
+            throw TestFailure("plain client still running; output: \(output), notes: \(notes)")
+        }
+        return shared.withLock { $0.status ?? -1 }
+    }
+}
+
+@Suite struct PlainClientTests {
+    @Test func sendsEachLineAndPrintsEachEventThenExitsOnceAnswered() async throws {
+        try await withRunningServer { _, port in
+            let (bob, _) = try join(port)
+            try bob.send("/nick bob")
+            _ = try bob.readLine()
+            let run = try PlainRun(port: port, name: "alice")
+            run.write("hello everyone\n/dm bob psst\n\n/dm nobody hi\n/users\n/nick bob\n/clear\nlast line without LF")
+            run.endInput()
+            #expect(try run.wait() == 0)
+            #expect(
+                run.output == [
+                    "12:01 * Welcome to chatroom! Type /help for the commands. (you are user2)",
+                    "12:01 * you are now alice",
+                    "12:01 <alice> hello everyone",
+                    "12:01 -> bob: psst",
+                    "12:01 ! no user named nobody (no-such-user)",
+                    "12:01 * 2 users: alice, bob",
+                    "12:01 ! the name bob is taken (name-taken)",
+                    "12:01 <alice> last line without LF",
+                ])
+            #expect(run.notes == ["connected to 127.0.0.1:\(port)"])
+            #expect(
+                try bob.readLines(5) == [
+                    "JOIN user2", "NICK user2 alice", "MSG alice hello everyone", "DM alice bob psst",
+                    "MSG alice last line without LF",
+                ])
+            #expect(try bob.readLine() == "LEAVE alice quit")
+        }
+    }
+
+    @Test func printsWhatOthersSayWhileItsInputIsOpen() async throws {
+        try await withRunningServer { _, port in
+            let run = try PlainRun(port: port)
+            #expect(eventually { run.output.count == 1 })
+            let (bob, _) = try join(port)
+            try bob.send("hi there")
+            #expect(eventually { run.output.count >= 3 })
+            try bob.send("/dm user1 \"just you\"")
+            #expect(eventually { run.output.count >= 4 })
+            run.endInput()
+            #expect(try run.wait() == 0)
+            #expect(
+                run.output == [
+                    "12:01 * Welcome to chatroom! Type /help for the commands. (you are user1)",
+                    "12:01 * user2 joined",
+                    "12:01 <user2> hi there",
+                    "12:01 <- user2: just you",
+                ])
+        }
+    }
+
+    @Test func quitEndsWithStatusZeroAndIgnoresTheRest() async throws {
+        try await withRunningServer { _, port in
+            let run = try PlainRun(port: port)
+            run.write("before\n/quit\nafter\n")
+            #expect(try run.wait() == 0)
+            #expect(
+                run.output == [
+                    "12:01 * Welcome to chatroom! Type /help for the commands. (you are user1)",
+                    "12:01 <user1> before",
+                    "12:01 * the server says goodbye: goodbye",
+                ])
+            run.endInput()
+        }
+    }
+
+    @Test func losingTheServerExitsOne() async throws {
+        let port = try freePort()
+        var configuration = ChatServer.Configuration()
+        configuration.host = "127.0.0.1"
+        configuration.port = port
+        let server = try ChatServer(configuration: configuration, logger: quietLogger)
+        try server.start()
+        let run = try PlainRun(port: port)
+        #expect(eventually { run.output.count == 1 })
+        server.shutdown(grace: .milliseconds(300))
+        #expect(try run.wait() == 1)
+        #expect(run.output.last == "12:01 * the server says goodbye: server shutting down")
+        #expect(
+            run.notes.last == "disconnected: the server closed the connection: server shutting down")
+        run.endInput()
+    }
+
+    @Test func nothingToConnectToExitsOne() throws {
+        let port = try freePort()
+        let run = try PlainRun(port: port)
+        #expect(try run.wait() == 1)
+        #expect(run.output.isEmpty)
+        #expect(run.notes == ["disconnected: nothing answers on 127.0.0.1:\(port) (connection refused)"])
+        run.endInput()
+    }
+}
+
+@Suite struct RendezvousTests {
+    @Test func hostsAServerWhenNothingAnswersAndJoinsItOtherwise() throws {
+        let address = ServerAddress(host: "127.0.0.1", port: try freePort())
+        let first = try Rendezvous.meet(at: address, hostIfAbsent: true)
+        defer { first.hostedServer?.shutdown(grace: .zero) }
+        #expect(first.hostedServer != nil)
+        let second = try Rendezvous.meet(at: address, hostIfAbsent: true)
+        #expect(second.hostedServer == nil)
+        #expect(eventually { first.hostedServer?.connectionCount == 2 })
+        close(first.socket)
+        close(second.socket)
+    }
+
+    @Test func withAHostGivenNothingIsHosted() throws {
+        let address = ServerAddress(host: "127.0.0.1", port: try freePort())
+        #expect(throws: ClientError.refused(address)) { try Rendezvous.meet(at: address, hostIfAbsent: false) }
+    }
+
+    @Test func theHostingNoteNamesTheCommandToJoin() {
+        #expect(
+            Rendezvous.hostingNote(ServerAddress(host: "127.0.0.1", port: 7777))
+                == "nothing answered on 127.0.0.1:7777, so this chatroom hosts the server there: others on this "
+                + "machine join with `chatroom`; it stops when you quit")
+        #expect(Rendezvous.hostingNote(ServerAddress(host: "127.0.0.1", port: 4000)).contains("`chatroom --port 4000`"))
+    }
+}
