@@ -247,7 +247,7 @@ public final class ChatServer: Sendable {
             _ = connection.retire()
             registry.sessionEnded(connection)
             close(fd)
-            return error as? SystemError
+            return error
         }
         return nil
     }

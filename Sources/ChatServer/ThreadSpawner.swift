@@ -3,8 +3,8 @@ import Glibc
 /// Starts detached POSIX threads with a chosen stack size.
 ///
 /// Foundation's `Thread` would do, but costs a larger default stack and an object per thread;
-/// a thread per connection wants the stack small.
-enum ThreadSpawner {
+/// a thread per connection wants the stack small. The client uses it too, for its long-lived loops.
+public enum ThreadSpawner {
     private final class Box {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
@@ -13,15 +13,29 @@ enum ThreadSpawner {
     /// Starts `body` on a new detached thread.
     ///
     /// - Parameters:
-    ///   - stackSize: The thread's stack size in bytes.
+    ///   - stackSize: The thread's stack size in bytes, or `nil` for the system's default.
+    ///   - blockingSignals: Start the thread with every asynchronous signal blocked (faults stay
+    ///     deliverable), for programs that take signals on one `sigwait` thread.
     ///   - body: The work the thread runs, then exits.
     /// - Throws: ``SystemError`` when the thread cannot be created (out of memory or thread limit).
-    static func spawn(stackSize: Int, _ body: @escaping @Sendable () -> Void) throws {
+    public static func spawn(
+        stackSize: Int?, blockingSignals: Bool = false, _ body: @escaping @Sendable () -> Void
+    ) throws(SystemError) {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setstacksize(&attributes, stackSize)
+        if let stackSize { pthread_attr_setstacksize(&attributes, stackSize) }
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        // A new thread inherits its creator's mask: block everything while creating it, then restore.
+        var previous = sigset_t()
+        if blockingSignals {
+            var all = sigset_t()
+            sigfillset(&all)
+            // Faults stay deliverable, so a crash on the thread still reports as one.
+            for fault in [SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGABRT] { sigdelset(&all, fault) }
+            pthread_sigmask(SIG_SETMASK, &all, &previous)
+        }
+        defer { if blockingSignals { pthread_sigmask(SIG_SETMASK, &previous, nil) } }
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var thread = pthread_t()
         let rc = pthread_create(
