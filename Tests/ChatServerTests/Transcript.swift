@@ -42,7 +42,7 @@ struct Transcript: Sendable {
 
     /// Reads a transcript file.
     ///
-    /// - Throws: ``TranscriptParseError`` naming the file and line, or the error reading the file.
+    /// - Throws: ``TranscriptError`` naming the file and line, or the error reading the file.
     static func load(path: String) throws -> Transcript {
         let text = try String(contentsOfFile: path, encoding: .utf8)
         return try Transcript(name: (path as NSString).lastPathComponent, path: path, text: text)
@@ -50,8 +50,8 @@ struct Transcript: Sendable {
 
     /// Parses a transcript's text.
     ///
-    /// - Throws: ``TranscriptParseError`` for the first line that is not a valid statement.
-    init(name: String, path: String, text: String) throws(TranscriptParseError) {
+    /// - Throws: ``TranscriptError`` for the first line that is not a valid statement.
+    init(name: String, path: String, text: String) throws(TranscriptError) {
         self.name = name
         self.path = path
         var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map {
@@ -67,11 +67,11 @@ struct Transcript: Sendable {
             do throws(ParseProblem) {
                 try parse(line, lineNumber: index + 1, &state)
             } catch {
-                throw TranscriptParseError(file: name, path: path, line: index + 1, message: error.message)
+                throw TranscriptError(file: name, path: path, line: index + 1, message: error.message)
             }
         }
         guard !steps.isEmpty else {
-            throw TranscriptParseError(file: name, path: path, line: 1, message: "the transcript has no statements")
+            throw TranscriptError(file: name, path: path, line: 1, message: "the transcript has no statements")
         }
     }
 
@@ -273,8 +273,9 @@ struct ParseProblem: Error {
     init(_ message: String) { self.message = message }
 }
 
-/// A transcript that cannot be read, with the file and line at fault.
-struct TranscriptParseError: Error, CustomStringConvertible {
+/// A transcript that cannot be read, or a run of it that went wrong: the file and line at fault, and what
+/// was expected and seen.
+struct TranscriptError: Error, CustomStringConvertible {
     let file: String
     let path: String
     let line: Int

@@ -2,33 +2,19 @@ import ChatServer
 import ChatTestSupport
 import Testing
 
-/// The first way a transcript run went wrong: the line of the script and what was expected and seen.
-struct TranscriptFailure: Error, CustomStringConvertible {
-    let file: String
-    let path: String
-    let line: Int
-    let message: String
-
-    var description: String { "\(file):\(line): \(message)" }
-
-    var sourceLocation: SourceLocation {
-        SourceLocation(fileID: "Transcripts/\(file)", filePath: path, line: line, column: 1)
-    }
-}
-
 extension Transcript {
     /// Runs the script against a fresh server, then checks that every client still connected has nothing
     /// left to read.
     ///
     /// - Returns: The first failure, or `nil` when every step held.
     /// - Throws: Only when the server itself cannot start.
-    func run() async throws -> TranscriptFailure? {
+    func run() async throws -> TranscriptError? {
         var configuration = ChatServer.Configuration()
         if let maxClients { configuration.maxClients = maxClients }
         return try await withRunningServer(configuration) { _, port in
             var runner = TranscriptRunner(transcript: self, port: port)
             defer { runner.closeAll() }
-            do throws(TranscriptFailure) {
+            do throws(TranscriptError) {
                 try runner.runSteps()
                 try runner.checkNothingUnread()
                 return nil
@@ -54,14 +40,14 @@ private struct TranscriptRunner {
         self.port = port
     }
 
-    mutating func runSteps() throws(TranscriptFailure) {
+    mutating func runSteps() throws(TranscriptError) {
         for step in transcript.steps {
             try run(step)
         }
     }
 
     /// Proves that no open client received a line the script did not expect.
-    mutating func checkNothingUnread() throws(TranscriptFailure) {
+    mutating func checkNothingUnread() throws(TranscriptError) {
         for (label, client) in clients {
             let unread = try readUntilPong(label, client, line: transcript.lineCount)
             if !unread.isEmpty {
@@ -78,7 +64,7 @@ private struct TranscriptRunner {
         clients.removeAll()
     }
 
-    private mutating func run(_ step: Transcript.Step) throws(TranscriptFailure) {
+    private mutating func run(_ step: Transcript.Step) throws(TranscriptError) {
         let label = step.client
         if case .connect = step.action {
             do {
@@ -141,7 +127,7 @@ private struct TranscriptRunner {
 
     /// Reads one line; `nil` means the server closed the connection.
     private func read(_ label: String, _ client: LineClient, line: Int, expecting: String)
-        throws(TranscriptFailure) -> String?
+        throws(TranscriptError) -> String?
     {
         do {
             return try client.readLine(timeout: timeout)
@@ -155,7 +141,7 @@ private struct TranscriptRunner {
     /// Sends `/ping` with a fresh token and returns what arrived before its `PONG`. The server answers a
     /// client's commands in order, so an empty result proves nothing else was waiting.
     private mutating func readUntilPong(_ label: String, _ client: LineClient, line: Int)
-        throws(TranscriptFailure) -> [String]
+        throws(TranscriptError) -> [String]
     {
         syncCount += 1
         let token = "transcript-sync-\(syncCount)"
@@ -191,7 +177,7 @@ private struct TranscriptRunner {
         return "\n  after\n" + lines.map { "    " + Transcript.display($0) }.joined(separator: "\n")
     }
 
-    private func failure(_ line: Int, _ message: String) -> TranscriptFailure {
-        TranscriptFailure(file: transcript.name, path: transcript.path, line: line, message: message)
+    private func failure(_ line: Int, _ message: String) -> TranscriptError {
+        TranscriptError(file: transcript.name, path: transcript.path, line: line, message: message)
     }
 }

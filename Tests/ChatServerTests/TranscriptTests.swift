@@ -31,7 +31,7 @@ private func record(_ problem: some CustomStringConvertible, at location: Source
         let transcript: Transcript
         do {
             transcript = try Self.load(file)
-        } catch let error as TranscriptParseError {
+        } catch let error as TranscriptError {
             record(error, at: error.sourceLocation)
             return
         }
@@ -245,7 +245,7 @@ private func record(_ problem: some CustomStringConvertible, at location: Source
 
     @Test(arguments: malformed)
     func malformedScriptIsRefusedWithItsLine(text: String, message: String) {
-        let result = Result { () throws(TranscriptParseError) in
+        let result = Result { () throws(TranscriptError) in
             try Transcript(name: "inline.chat", path: "/inline.chat", text: text)
         }
         guard case .failure(let error) = result else {
