@@ -39,12 +39,15 @@ import Testing
 
             // Every sidebar lists all three, sorted, with its own name marked.
             for (session, marked) in [("alice", "*alice"), ("bob", "*bob"), ("carol", "*carol")] {
-                let screen = try tmux.waitFor(session, "three names in the sidebar") { sidebarRows($0).count == 4 }
+                let status = " connected | 127.0.0.1:\(port) | \(session) | 3 users"
+                let screen = try tmux.waitFor(session, "three names in the sidebar") {
+                    sidebarRows($0).count == 4 && $0.count > 28 && $0[28] == status
+                }
                 let expected = [" Users (3)", " alice", " bob", " carol"].map {
                     $0 == " " + marked.dropFirst() ? marked : $0
                 }
                 #expect(sidebarRows(screen) == expected, "\(session)")
-                #expect(screen[28] == " connected | 127.0.0.1:\(port) | \(session) | 3 users", "\(session)")
+                #expect(screen[28] == status, "\(session)")
             }
 
             try tmux.say("alice", "hello from alice")
@@ -127,8 +130,11 @@ import Testing
 
             try tmux.resize("alice", width: 50, height: 12)
             // tmux shows the old screen cropped until the client redraws: wait for the wrapped message.
+            // A capture can land mid-redraw: wait for the whole layout, the status and input lines included.
+            let narrowStatus = " connected | 127.0.0.1:\(port) | alice | 1 user"
             var screen = try tmux.waitFor("alice", "the narrow layout") {
                 $0.count == 12 && $0.contains { $0.hasSuffix("<alice> a message long enough to wrap once") }
+                    && $0[10] == narrowStatus && $0[11] == ">"
             }
             #expect(!screen.joined().contains("│"))
             #expect(!screen.joined().contains("Users"))
@@ -149,6 +155,8 @@ import Testing
             try tmux.resize("alice", width: 100, height: 30)
             screen = try tmux.waitFor("alice", "the wide layout") {
                 $0.count == 30 && sidebarRows($0) == [" Users (1)", "*alice"]
+                    && $0[28] == " connected | 127.0.0.1:\(port) | alice | 1 user"
+                    && $0.contains { message($0) == "<alice> a message long enough to wrap once the window is only fifty" }
             }
             #expect(screen[28] == " connected | 127.0.0.1:\(port) | alice | 1 user")
             #expect(
