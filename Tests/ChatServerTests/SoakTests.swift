@@ -72,25 +72,27 @@ import Testing
 
         // Check every client against the observer's one global order.
         try SoakClient.pump([observer], timeoutMillis: 50)
-        let log = observer.lines
-        #expect(!log.contains { $0.hasSuffix(" slow") }, "a client was dropped as slow: the test could not keep up")
+        #expect(!observer.sawSlowLeave, "a client was dropped as slow: the test could not keep up")
+        let order = observer.broadcasts
         var checked = 0
         for client in finished {
-            guard let generated = client.generatedName else { continue }
-            let expected = Self.broadcasts(seenBy: generated, in: log)
-            let received = client.lines.filter { $0.hasPrefix("MSG ") }
+            guard let generated = client.generatedName, let range = observer.presence(of: generated) else { continue }
+            let expected = order[range]
+            let received = client.broadcasts
             if client.quitting {
-                #expect(received == expected, "\(generated) received \(received.count) of \(expected.count) broadcasts")
+                #expect(
+                    received.elementsEqual(expected),
+                    "\(generated) received \(received.count) of \(expected.count) broadcasts")
                 checked += 1
             } else {
-                #expect(Array(expected.prefix(received.count)) == received, "\(generated) saw another order")
+                #expect(expected.prefix(received.count).elementsEqual(received), "\(generated) saw another order")
             }
         }
         print(
-            "soak: \(seconds) s, seed \(seed), \(actions) actions, \(log.filter { $0.hasPrefix("MSG ") }.count) broadcasts, "
+            "soak: \(seconds) s, seed \(seed), \(actions) actions, \(order.count) broadcasts, "
                 + "\(finished.count) connections, \(checked) checked in full")
         #expect(checked >= 200)
-        #expect(log.filter { $0.hasPrefix("MSG ") }.count >= Int(seconds * 50))
+        #expect(order.count >= Int(seconds * 50))
         observer.close(reset: false)
         let back = eventually(timeout: .seconds(10)) {
             server.threadCount == baseThreads && server.descriptorCount == baseDescriptors
@@ -99,30 +101,20 @@ import Testing
         server.signal(SIGTERM)
         #expect(server.waitForExit(timeout: .seconds(2)) == 0)
     }
-
-    /// The `MSG` lines between a connection's `JOIN` and its `LEAVE`, following its renames.
-    static func broadcasts(seenBy generated: String, in log: [String]) -> [String] {
-        guard let joined = log.firstIndex(of: "JOIN \(generated)") else { return [] }
-        var name = generated
-        var result: [String] = []
-        for line in log[(joined + 1)...] {
-            if line.hasPrefix("MSG ") {
-                result.append(line)
-            } else if line.hasPrefix("NICK \(name) ") {
-                name = String(line.dropFirst("NICK \(name) ".count))
-            } else if line.hasPrefix("LEAVE \(name) ") {
-                break
-            }
-        }
-        return result
-    }
 }
 
 /// A non-blocking line client that many can share one `poll` loop.
 final class SoakClient {
     let fd: Int32
     private var buffer: [UInt8] = []
-    private(set) var lines: [String] = []
+    /// The sequence numbers of the `soak N` broadcasts received, in order.
+    private(set) var broadcasts: [Int] = []
+    /// For the observer: where each connection's stay falls in `broadcasts`, from its `JOIN` to its `LEAVE`
+    /// (following renames), keyed by the name it was given.
+    private var joinedAt: [String: Int] = [:]
+    private var leftAt: [String: Int] = [:]
+    private var givenName: [String: String] = [:]
+    private(set) var sawSlowLeave = false
     private(set) var generatedName: String?
     private(set) var name: String?
     private(set) var open = true
@@ -173,8 +165,10 @@ final class SoakClient {
         }
     }
 
+    private static let chunkSize = 65536
+
     private func readAvailable() {
-        var chunk = [UInt8](repeating: 0, count: 65536)
+        var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
         while open {
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count > 0 {
@@ -194,14 +188,34 @@ final class SoakClient {
         buffer.removeFirst(start)
     }
 
+    /// The broadcasts a connection was present for, as a range of the observer's `broadcasts`.
+    func presence(of generated: String) -> Range<Int>? {
+        guard let start = joinedAt[generated] else { return nil }
+        return start..<(leftAt[generated] ?? broadcasts.count)
+    }
+
     private func take(_ line: String) {
-        lines.append(line)
-        if generatedName == nil, line.hasPrefix("WELCOME ") {
-            let name = String(line.split(separator: " ")[1])
-            generatedName = name
-            self.name = name
-        } else if let name, line.hasPrefix("NICK \(name) ") {
-            self.name = String(line.dropFirst("NICK \(name) ".count))
+        let fields = line.split(separator: " ")
+        guard let kind = fields.first else { return }
+        switch kind {
+        case "MSG":
+            if let last = fields.last, let sequence = Int(last), fields.count == 4, fields[2] == "soak" {
+                broadcasts.append(sequence)
+            }
+        case "WELCOME" where generatedName == nil && fields.count > 1:
+            generatedName = String(fields[1])
+            name = generatedName
+        case "NICK" where fields.count == 3:
+            if let name, fields[1] == name { self.name = String(fields[2]) }
+            if let given = givenName.removeValue(forKey: String(fields[1])) { givenName[String(fields[2])] = given }
+        case "JOIN" where fields.count == 2:
+            joinedAt[String(fields[1])] = broadcasts.count
+            givenName[String(fields[1])] = String(fields[1])
+        case "LEAVE" where fields.count == 3:
+            if let given = givenName.removeValue(forKey: String(fields[1])) { leftAt[given] = broadcasts.count }
+            if fields[2] == "slow" { sawSlowLeave = true }
+        default:
+            break
         }
     }
 }
