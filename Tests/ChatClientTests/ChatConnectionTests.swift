@@ -137,11 +137,7 @@ import Testing
 
     @Test func reconnectsWithBackoffAndKeepsTheLastName() async throws {
         let port = try freePort()
-        var configuration = ChatServer.Configuration()
-        configuration.host = "127.0.0.1"
-        configuration.port = port
-        let first = try ChatServer(configuration: configuration, logger: quietLogger)
-        try first.start()
+        let first = try startServer(port: port)
         let recorder = EventRecorder()
         let connection = try ChatConnection(options: options(port, name: "alice"), sink: recorder.sink)
         try connection.start()
@@ -157,8 +153,7 @@ import Testing
         #expect(!connection.isConnected)
         #expect(!connection.send("lost"))
 
-        let second = try ChatServer(configuration: configuration, logger: quietLogger)
-        try second.start()
+        let second = try startServer(port: port)
         defer { second.shutdown(grace: .milliseconds(200)) }
         try recorder.waitForLine("NICK user1 zed")
         #expect(

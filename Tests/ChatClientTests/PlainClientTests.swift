@@ -151,11 +151,7 @@ final class PlainRun: Sendable {
 
     @Test func losingTheServerExitsOne() async throws {
         let port = try freePort()
-        var configuration = ChatServer.Configuration()
-        configuration.host = "127.0.0.1"
-        configuration.port = port
-        let server = try ChatServer(configuration: configuration, logger: quietLogger)
-        try server.start()
+        let server = try startServer(port: port)
         let run = try PlainRun(port: port)
         #expect(eventually { run.output.count == 1 })
         server.shutdown(grace: .milliseconds(300))

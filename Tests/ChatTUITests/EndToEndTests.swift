@@ -30,12 +30,9 @@ import Testing
     @Test func twoPeopleChatAndADirectMessageReachesOnlyItsParties() throws {
         try withTmux { tmux in
             let port = try startServer(tmux)
-            try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
-            try tmux.waitFor("alice", showing: "you are now alice")
-            try tmux.start("bob", try clientCommand("--host 127.0.0.1 --port \(port) --name bob"))
-            try tmux.waitFor("bob", showing: "you are now bob")
-            try tmux.start("carol", try clientCommand("--host 127.0.0.1 --port \(port) --name carol"))
-            try tmux.waitFor("carol", showing: "you are now carol")
+            try tmux.join("alice", port: port)
+            try tmux.join("bob", port: port)
+            try tmux.join("carol", port: port)
 
             // Every sidebar lists all three, sorted, with its own name marked.
             for (session, marked) in [("alice", "*alice"), ("bob", "*bob"), ("carol", "*carol")] {
@@ -77,8 +74,7 @@ import Testing
     @Test func pageUpShowsOlderLinesAndPageDownReturns() throws {
         try withTmux { tmux in
             let port = try startServer(tmux)
-            try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
-            try tmux.waitFor("alice", showing: "you are now alice")
+            try tmux.join("alice", port: port)
             let chatroom = try Binaries.path("chatroom")
             try tmux.start(
                 "feeder",
@@ -124,8 +120,7 @@ import Testing
     @Test func resizingToFiftyByTwelveAndBackLaysOutAgain() throws {
         try withTmux { tmux in
             let port = try startServer(tmux)
-            try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
-            try tmux.waitFor("alice", showing: "you are now alice")
+            try tmux.join("alice", port: port)
             try tmux.say("alice", "a message long enough to wrap once the window is only fifty columns wide")
 
             try tmux.resize("alice", width: 50, height: 12)
@@ -168,8 +163,7 @@ import Testing
     @Test func pastedLinesAreEachSent() throws {
         try withTmux { tmux in
             let port = try startServer(tmux)
-            try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
-            try tmux.waitFor("alice", showing: "you are now alice")
+            try tmux.join("alice", port: port)
             try tmux.run(["set-buffer", "-b", "paste", "first pasted line\nsecond\twith a tab\nthird\n"])
             try tmux.run(["paste-buffer", "-p", "-b", "paste", "-t", "alice"])
             let screen = try tmux.waitFor("alice", showing: "<alice> third")
@@ -181,8 +175,7 @@ import Testing
     @Test func helpShowsTheServersLinesThenTheClientsKeysAndClearEmptiesThePane() throws {
         try withTmux { tmux in
             let port = try startServer(tmux)
-            try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
-            try tmux.waitFor("alice", showing: "you are now alice")
+            try tmux.join("alice", port: port)
             try tmux.say("alice", "/help")
             let screen = try tmux.waitFor("alice", showing: "? /clear empties this pane")
             let help = screen.map(message).filter { $0.hasPrefix("? ") }
@@ -199,8 +192,7 @@ import Testing
     @Test func quitLeavesARestoredShell() throws {
         try withTmux { tmux in
             let port = try startServer(tmux)
-            try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
-            try tmux.waitFor("alice", showing: "you are now alice")
+            try tmux.join("alice", port: port)
             #expect(try tmux.display("alice", "#{alternate_on}") == "1")
             try tmux.say("alice", "/quit")
             let screen = try tmux.waitFor("alice", showing: "EXITED")
@@ -212,8 +204,7 @@ import Testing
     @Test func controlCAndSigtermLeaveCleanlyToo() throws {
         try withTmux { tmux in
             let port = try startServer(tmux)
-            try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
-            try tmux.waitFor("alice", showing: "you are now alice")
+            try tmux.join("alice", port: port)
             try tmux.start("bob", try clientCommand("--host 127.0.0.1 --port \(port) --name bob"))
             try tmux.waitFor("alice", showing: "user2 is now bob")
             try tmux.waitFor("bob", showing: "you are now bob")
@@ -233,8 +224,7 @@ import Testing
     @Test func whenTheServerGoesAwayTheClientWaitsEditableAndReconnects() throws {
         try withTmux { tmux in
             let port = try startServer(tmux)
-            try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
-            try tmux.waitFor("alice", showing: "you are now alice")
+            try tmux.join("alice", port: port)
             try tmux.say("alice", "/nick alicia")
             try tmux.waitFor("alice", showing: "you are now alicia")
 
@@ -281,8 +271,7 @@ import Testing
     @Test func editingKeysWorkThroughTheTerminal() throws {
         try withTmux { tmux in
             let port = try startServer(tmux)
-            try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
-            try tmux.waitFor("alice", showing: "you are now alice")
+            try tmux.join("alice", port: port)
             func expectInput(_ text: String, after keys: () throws -> Void) throws {
                 try keys()
                 try tmux.waitFor("alice", "the input line \(text.debugDescription)") { $0[29] == text }
@@ -334,10 +323,8 @@ import Testing
     @Test func wideCharactersAndEmojiNeverShiftTheSidebar() throws {
         try withTmux { tmux in
             let port = try startServer(tmux)
-            try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
-            try tmux.waitFor("alice", showing: "you are now alice")
-            try tmux.start("bob", try clientCommand("--host 127.0.0.1 --port \(port) --name bob"))
-            try tmux.waitFor("bob", showing: "you are now bob")
+            try tmux.join("alice", port: port)
+            try tmux.join("bob", port: port)
             try #require(setlocale(LC_CTYPE, "C.UTF-8") != nil)
             let text = "wide 中文字 family 👨‍👩‍👧 flag 🇫🇷 thumbs 👍🏽 accent é end; "
             try tmux.say("bob", String(repeating: text, count: 3))
@@ -364,8 +351,7 @@ import Testing
             let line = try #require(log.first { $0.contains("listening on 127.0.0.1:") })
             let port = try #require(
                 line.split(separator: "listening on 127.0.0.1:").last.flatMap { Int($0.prefix(while: \.isNumber)) })
-            try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
-            try tmux.waitFor("alice", showing: "you are now alice")
+            try tmux.join("alice", port: port)
             let chatroom = try Binaries.path("chatroom")
             try tmux.start(
                 "feeder",
@@ -402,8 +388,7 @@ import Testing
     @Test func leavingWhileTheServerIsGoneRestoresTheShell() throws {
         try withTmux { tmux in
             let port = try startServer(tmux)
-            try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
-            try tmux.waitFor("alice", showing: "you are now alice")
+            try tmux.join("alice", port: port)
             try tmux.press("server", "C-c")
             try tmux.waitFor("alice", "the disconnected status") { $0[28].hasPrefix(" disconnected") }
             try tmux.press("alice", "C-c")

@@ -56,6 +56,13 @@ struct Tmux {
         _ = try? run(["set-option", "-t", session, "remain-on-exit", "on"])
     }
 
+    /// Starts a client named `name` in a session of that name, joining the server on `port`, and waits
+    /// until the server has given it that name.
+    func join(_ name: String, port: Int) throws {
+        try start(name, try clientCommand("--host 127.0.0.1 --port \(port) --name \(name)"))
+        _ = try waitFor(name, showing: "you are now \(name)")
+    }
+
     /// Types text literally.
     func type(_ session: String, _ text: String) throws {
         try run(["send-keys", "-t", session, "-l", text])

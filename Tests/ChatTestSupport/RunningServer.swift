@@ -23,6 +23,13 @@ public func withRunningServer<T>(
     return try await body(server, port)
 }
 
+/// Starts a quiet server on 127.0.0.1 and a given port (for tests that stop it and start another there).
+public func startServer(port: Int) throws -> ChatServer {
+    let server = try ChatServer(configuration: .init(host: "127.0.0.1", port: port), logger: quietLogger)
+    try server.start()
+    return server
+}
+
 /// Connects a client and reads its `WELCOME`, returning the client and its name.
 public func join(_ port: Int) throws -> (LineClient, String) {
     let client = try LineClient(port: port)
