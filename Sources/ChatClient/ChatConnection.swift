@@ -36,6 +36,10 @@ public final class ChatConnection: Sendable {
         /// The longest line accepted from the server. A `USERS` line for a big room, or a `MSG` with
         /// 4096 bytes of text, is longer than the 4096 bytes a client may send.
         public var maxLineBytes: Int
+        /// The shortest time between two reads of the socket. A line after a quiet spell is read at
+        /// once; under a flood the lines gather in the socket meanwhile and one wake-up reads them
+        /// all, instead of one wake-up per line. Zero reads every line as it comes.
+        public var readInterval: Duration
 
         /// Creates the options.
         ///
@@ -46,13 +50,15 @@ public final class ChatConnection: Sendable {
         ///   - backoff: The waits between reconnection attempts.
         ///   - connectTimeout: How long one attempt may take.
         ///   - maxLineBytes: The longest line accepted from the server.
+        ///   - readInterval: The shortest time between two reads of the socket.
         public init(
             address: ServerAddress,
             name: String? = nil,
             reconnect: Bool = true,
             backoff: Backoff = Backoff(),
             connectTimeout: Duration = .seconds(10),
-            maxLineBytes: Int = 1 << 20
+            maxLineBytes: Int = 1 << 20,
+            readInterval: Duration = .milliseconds(10)
         ) {
             self.address = address
             self.name = name
@@ -60,6 +66,7 @@ public final class ChatConnection: Sendable {
             self.backoff = backoff
             self.connectTimeout = connectTimeout
             self.maxLineBytes = maxLineBytes
+            self.readInterval = readInterval
         }
     }
 
@@ -216,7 +223,7 @@ public final class ChatConnection: Sendable {
             let left = ContinuousClock.now.duration(to: deadline)
             if left <= .zero { return true }
             var fds = [pollfd(fd: wake.readFD, events: Int16(POLLIN), revents: 0)]
-            if poll(&fds, 1, ClientSocket.milliseconds(left)) > 0 { wake.drain() }
+            if poll(&fds, 1, left.pollTimeout) > 0 { wake.drain() }
         }
         return false
     }
@@ -229,14 +236,19 @@ public final class ChatConnection: Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         defer { buffer.deallocate() }
         var farewell: String?
+        var nextRead = ContinuousClock.now
         while true {
             let (stopped, pending) = shared.withLock { ($0.stopped, $0.sentOffset < $0.outbound.count) }
             if stopped { return "stopped" }
+            // Until the next read is due, only the wake pipe and writing wake the thread (a hang-up still does).
+            let untilRead = ContinuousClock.now.duration(to: nextRead)
+            let reading = untilRead <= .zero
             var fds = [
-                pollfd(fd: fd, events: Int16(POLLIN) | (pending ? Int16(POLLOUT) : 0), revents: 0),
+                pollfd(
+                    fd: fd, events: (reading ? Int16(POLLIN) : 0) | (pending ? Int16(POLLOUT) : 0), revents: 0),
                 pollfd(fd: wake.readFD, events: Int16(POLLIN), revents: 0),
             ]
-            if poll(&fds, 2, -1) < 0 {
+            if poll(&fds, 2, reading ? -1 : untilRead.pollTimeout) < 0 {
                 if errno == EINTR { continue }
                 return "poll failed: \(ClientError.system("poll", errno))"
             }
@@ -245,6 +257,7 @@ public final class ChatConnection: Sendable {
                 if fds[0].revents & Int16(POLLOUT) != 0 { try flush(fd) }
                 if fds[0].revents & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
                     guard let count = try ClientSocket.receive(fd, into: buffer) else { continue }
+                    nextRead = ContinuousClock.now + options.readInterval
                     if count == 0 {
                         return farewell.map { "the server closed the connection: \($0)" }
                             ?? "the server closed the connection"

@@ -60,7 +60,7 @@ enum ClientSocket {
             while true {
                 let left = ContinuousClock.now.duration(to: deadline)
                 guard left > .zero else { throw .unreachable(address, "timed out") }
-                let ready = poll(&fds, cancelFD >= 0 ? 2 : 1, milliseconds(left))
+                let ready = poll(&fds, cancelFD >= 0 ? 2 : 1, left.pollTimeout)
                 if ready < 0 && errno != EINTR { throw .system("poll", errno) }
                 if cancelFD >= 0 && fds[1].revents != 0 { throw .cancelled }
                 if fds[0].revents != 0 { break }
@@ -78,14 +78,6 @@ enum ClientSocket {
 
     private static func failure(_ code: Int32, _ address: ServerAddress) -> ClientError {
         code == ECONNREFUSED ? .refused(address) : .unreachable(address, String(cString: strerror(code)))
-    }
-
-    /// A `poll` time-out in whole milliseconds, rounded up so a wait never ends just short of its deadline.
-    static func milliseconds(_ duration: Duration) -> Int32 {
-        let (seconds, attoseconds) = duration.components
-        if seconds < 0 || (seconds == 0 && attoseconds <= 0) { return 0 }
-        let millis = seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000
-        return Int32(clamping: millis)
     }
 
     /// Sends what fits without blocking, never raising SIGPIPE.

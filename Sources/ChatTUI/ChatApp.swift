@@ -7,9 +7,12 @@ import Glibc
 ///
 /// The network thread (``ChatConnection``) and the signal thread (``SignalWatcher``) never touch the
 /// terminal: they post to an ``Inbox`` whose pipe wakes the UI thread. Each wake-up drains
-/// everything queued before one redraw, so a flood of messages is drawn in batches. Nothing runs on
-/// a timer except the `/users` refresh and the wait for the server's goodbye, so an idle client
-/// sleeps in `poll`.
+/// everything queued before one redraw. Frames are paced: a frame is drawn at once when the last
+/// one is at least ``frameInterval`` old, otherwise when it gets that old, and until then the UI
+/// thread does not even wake for new messages. A lone key or message is on screen at once; a flood
+/// is drawn at most 30 times a second, each frame showing everything that arrived since the last.
+/// Lines are rendered once and kept while on screen (``RowCache``). Nothing runs on a timer except
+/// the `/users` refresh and the wait for the server's goodbye, so an idle client sleeps in `poll`.
 public final class ChatApp {
     /// What the client is started with.
     public struct Options: Sendable {
@@ -48,6 +51,9 @@ public final class ChatApp {
         case signal(Int32)
     }
 
+    /// The shortest time between two frames.
+    static let frameInterval: Duration = .milliseconds(33)
+
     private let options: Options
     private let terminal: Terminal
     private let connection: ChatConnection
@@ -62,6 +68,8 @@ public final class ChatApp {
     private var leaving = false
     private var done = false
     private var dirty = true
+    private var lastFrame: ContinuousClock.Instant?
+    private let rowCache = RowCache()
     private var clearScreen = false
     private var helpRequests = 0
 
@@ -102,15 +110,23 @@ public final class ChatApp {
 
     private func loop() throws {
         while !done {
+            var frameDue: ContinuousClock.Instant?
             if dirty {
-                draw()
-                dirty = false
+                let now = ContinuousClock.now
+                if let lastFrame, now < lastFrame + Self.frameInterval {
+                    frameDue = lastFrame + Self.frameInterval
+                } else {
+                    lastFrame = now
+                    draw()
+                    dirty = false
+                }
             }
             var fds = [
                 pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: inbox.fd, events: Int16(POLLIN), revents: 0),
             ]
-            if poll(&fds, 2, timeout()) < 0 {
+            // While a frame is due, only keys wake the thread: messages gather in the inbox until then.
+            if poll(&fds, frameDue == nil ? 2 : 1, timeout(frameDue: frameDue)) < 0 {
                 guard errno == EINTR else { throw ClientError.system("poll", errno) }
             }
             if fds[0].revents & Int16(POLLIN) == 0 && fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
@@ -124,14 +140,12 @@ public final class ChatApp {
         }
     }
 
-    /// Milliseconds until the next timed duty, or -1 to sleep until woken.
-    private func timeout() -> Int32 {
-        let deadlines = [policy.nextDeadline, quitDeadline].compactMap { $0 }
+    /// Milliseconds until the next timed duty (a frame, the `/users` refresh, giving up on the
+    /// server's goodbye), or -1 to sleep until woken.
+    private func timeout(frameDue: ContinuousClock.Instant?) -> Int32 {
+        let deadlines = [policy.nextDeadline, quitDeadline, frameDue].compactMap { $0 }
         guard let next = deadlines.min() else { return -1 }
-        let left = ContinuousClock.now.duration(to: next)
-        if left <= .zero { return 0 }
-        let (seconds, attoseconds) = left.components
-        return Int32(clamping: seconds * 1000 + (attoseconds + 999_999_999_999_999) / 1_000_000_000_000_000)
+        return ContinuousClock.now.duration(to: next).pollTimeout
     }
 
     private func tick() {
@@ -144,9 +158,10 @@ public final class ChatApp {
     private func draw() {
         let frame = ScreenComposer.compose(
             state: state, editor: editor, scroll: scroll, hosting: options.hosting, rows: terminal.rows,
-            columns: terminal.columns)
+            columns: terminal.columns, cache: rowCache)
         terminal.draw(frame, clear: clearScreen)
         clearScreen = false
+        rowCache.sweep()
     }
 
     // MARK: Messages from other threads
@@ -222,11 +237,11 @@ public final class ChatApp {
 
     private func scrollUp(by rows: Int) {
         let size = paneSize
-        scroll.scrollUp(by: rows, in: state.lines, height: size.height, width: size.width)
+        scroll.scrollUp(by: rows, in: state.lines, height: size.height, width: size.width, cache: rowCache)
     }
 
     private func scrollDown(by rows: Int) {
-        scroll.scrollDown(by: rows, in: state.lines, width: paneSize.width)
+        scroll.scrollDown(by: rows, in: state.lines, width: paneSize.width, cache: rowCache)
     }
 
     // MARK: Sending

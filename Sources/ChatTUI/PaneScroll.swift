@@ -41,17 +41,20 @@ struct PaneScroll: Equatable, Sendable {
     ///
     /// - Parameters:
     ///   - lines: The scrollback.
-    ///   - size: The pane's height and width.
+    ///   - height: The pane's height.
+    ///   - width: The pane's width.
+    ///   - cache: Where rendered lines are kept between frames, if anywhere.
     /// - Returns: The rows and the unread count.
-    func view(of lines: Scrollback<ChatLine>, height: Int, width: Int) -> View {
+    func view(of lines: Scrollback<ChatLine>, height: Int, width: Int, cache: RowCache? = nil) -> View {
         guard height > 0,
-            let bottom = clampedAnchor(lines, width: width, height: height) ?? Self.bottom(of: lines, width: width)
+            let bottom = clampedAnchor(lines, width: width, height: height, cache: cache)
+                ?? Self.bottom(of: lines, width: width, cache: cache)
         else { return View(rows: [], unread: 0) }
         var rows: [Row] = []
         var sequence = bottom.sequence
         var lastRow = bottom.row
         while rows.count < height, sequence >= lines.firstSequence, let line = lines[sequence: sequence] {
-            let lineRows = MessageRenderer.rows(for: line, width: width)
+            let lineRows = Self.rows(of: line, sequence: sequence, width: width, cache: cache)
             let upTo = min(lastRow, lineRows.count - 1)
             let take = min(upTo + 1, height - rows.count)
             rows.insert(contentsOf: lineRows[(upTo + 1 - take)...upTo], at: 0)
@@ -74,12 +77,15 @@ struct PaneScroll: Equatable, Sendable {
     ///   - lines: The scrollback.
     ///   - height: The pane's height: the view stops where the oldest row is at the top.
     ///   - width: The pane's width.
-    mutating func scrollUp(by count: Int, in lines: Scrollback<ChatLine>, height: Int, width: Int) {
-        guard count > 0, height > 0, let bottom = Self.bottom(of: lines, width: width) else { return }
-        var position = clampedAnchor(lines, width: width, height: height) ?? bottom
+    ///   - cache: Where rendered lines are kept between frames, if anywhere.
+    mutating func scrollUp(
+        by count: Int, in lines: Scrollback<ChatLine>, height: Int, width: Int, cache: RowCache? = nil
+    ) {
+        guard count > 0, height > 0, let bottom = Self.bottom(of: lines, width: width, cache: cache) else { return }
+        var position = clampedAnchor(lines, width: width, height: height, cache: cache) ?? bottom
         if anchor == nil { firstUnseen = lines.nextSequence }
         var left = count
-        var rowsOf = RowCounter(lines: lines, width: width)
+        var rowsOf = RowCounter(lines: lines, width: width, cache: cache)
         // Move up, then make sure a full pane of rows lies above: the view never leaves the oldest row.
         while left > 0 {
             if position.row >= left {
@@ -118,14 +124,15 @@ struct PaneScroll: Equatable, Sendable {
     ///   - count: Rows to move.
     ///   - lines: The scrollback.
     ///   - width: The pane's width.
-    mutating func scrollDown(by count: Int, in lines: Scrollback<ChatLine>, width: Int) {
-        guard count > 0, var position = clampedAnchor(lines, width: width),
+    ///   - cache: Where rendered lines are kept between frames, if anywhere.
+    mutating func scrollDown(by count: Int, in lines: Scrollback<ChatLine>, width: Int, cache: RowCache? = nil) {
+        guard count > 0, var position = clampedAnchor(lines, width: width, cache: cache),
             let last = lines.lastSequence
         else {
             anchor = nil
             return
         }
-        var rowsOf = RowCounter(lines: lines, width: width)
+        var rowsOf = RowCounter(lines: lines, width: width, cache: cache)
         var left = count
         while left > 0 {
             let below = rowsOf[position.sequence] - 1 - position.row
@@ -142,17 +149,19 @@ struct PaneScroll: Equatable, Sendable {
             }
         }
         firstUnseen = max(firstUnseen, position.sequence + 1)
-        anchor = position == Self.bottom(of: lines, width: width) ? nil : position
+        anchor = position == Self.bottom(of: lines, width: width, cache: cache) ? nil : position
     }
 
     /// The anchor, moved onto a line still held and a row the line still has.
     ///
     /// When the anchored line has fallen off the scrollback, the view holds the oldest row at the top
     /// of the pane instead (given the pane's height).
-    private func clampedAnchor(_ lines: Scrollback<ChatLine>, width: Int, height: Int? = nil) -> Position? {
+    private func clampedAnchor(
+        _ lines: Scrollback<ChatLine>, width: Int, height: Int? = nil, cache: RowCache?
+    ) -> Position? {
         guard var position = anchor, let last = lines.lastSequence else { return nil }
         if position.sequence < lines.firstSequence {
-            var rowsOf = RowCounter(lines: lines, width: width)
+            var rowsOf = RowCounter(lines: lines, width: width, cache: cache)
             guard let height, let top = Self.position(rowsFromTop: height - 1, in: lines, rowsOf: &rowsOf) else {
                 return Position(sequence: lines.firstSequence, row: 0)
             }
@@ -160,15 +169,21 @@ struct PaneScroll: Equatable, Sendable {
         }
         if position.sequence > last { return nil }
         if let line = lines[sequence: position.sequence] {
-            position.row = min(position.row, MessageRenderer.rows(for: line, width: width).count - 1)
+            position.row = min(
+                position.row, Self.rows(of: line, sequence: position.sequence, width: width, cache: cache).count - 1)
         }
         return position
     }
 
     /// The last row of the newest line.
-    private static func bottom(of lines: Scrollback<ChatLine>, width: Int) -> Position? {
+    private static func bottom(of lines: Scrollback<ChatLine>, width: Int, cache: RowCache?) -> Position? {
         guard let last = lines.lastSequence, let line = lines[sequence: last] else { return nil }
-        return Position(sequence: last, row: MessageRenderer.rows(for: line, width: width).count - 1)
+        return Position(sequence: last, row: rows(of: line, sequence: last, width: width, cache: cache).count - 1)
+    }
+
+    /// A line's rows, from the cache when there is one.
+    fileprivate static func rows(of line: ChatLine, sequence: Int, width: Int, cache: RowCache?) -> [Row] {
+        cache?.rows(of: line, sequence: sequence, width: width) ?? MessageRenderer.rows(for: line, width: width)
     }
 
     /// The row `offset` rows below the oldest row, or `nil` when the scrollback has fewer rows.
@@ -192,17 +207,22 @@ struct PaneScroll: Equatable, Sendable {
 private struct RowCounter {
     let lines: Scrollback<ChatLine>
     let width: Int
+    let cache: RowCache?
     private var counts: [Int: Int] = [:]
 
-    init(lines: Scrollback<ChatLine>, width: Int) {
+    init(lines: Scrollback<ChatLine>, width: Int, cache: RowCache?) {
         self.lines = lines
         self.width = width
+        self.cache = cache
     }
 
     subscript(sequence: Int) -> Int {
         mutating get {
             if let count = counts[sequence] { return count }
-            let count = lines[sequence: sequence].map { MessageRenderer.rows(for: $0, width: width).count } ?? 1
+            let count =
+                lines[sequence: sequence].map {
+                    PaneScroll.rows(of: $0, sequence: sequence, width: width, cache: cache).count
+                } ?? 1
             counts[sequence] = count
             return count
         }

@@ -15,9 +15,11 @@ enum ScreenComposer {
     ///   - hosting: Whether this process hosts the server.
     ///   - rows: The terminal's rows.
     ///   - columns: The terminal's columns.
+    ///   - cache: Where rendered lines are kept between frames, if anywhere.
     /// - Returns: The frame to draw.
     static func compose(
-        state: ChatState, editor: InputEditor, scroll: PaneScroll, hosting: Bool, rows: Int, columns: Int
+        state: ChatState, editor: InputEditor, scroll: PaneScroll, hosting: Bool, rows: Int, columns: Int,
+        cache: RowCache? = nil
     ) -> Frame {
         var frame = Frame(height: rows)
         switch Layout.compute(rows: rows, columns: columns) {
@@ -35,7 +37,7 @@ enum ScreenComposer {
             }
         case .chat(let layout):
             let pane = layout.messages
-            let view = scroll.view(of: state.lines, height: pane.height, width: pane.width)
+            let view = scroll.view(of: state.lines, height: pane.height, width: pane.width, cache: cache)
             for (index, row) in view.rows.enumerated() { frame.put(row, in: pane, row: index) }
             if let separator = layout.separator {
                 for index in 0..<separator.height { frame.put([Span("│", .separator)], in: separator, row: index) }

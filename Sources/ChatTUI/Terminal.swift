@@ -22,7 +22,12 @@ final class Terminal {
     private let window: UnsafeMutablePointer<WINDOW>
     private let palette: Palette
     private var ended = false
+    /// The overlays of the row being drawn.
     private var overlays: [Overlay] = []
+    /// The overlays of every row, written again after each `doupdate`.
+    private var rowOverlays: [[Overlay]] = []
+    /// The rows the last frame drew, so an unchanged row is not handed to curses again.
+    private var drawnRows: [Row] = []
     private var cursor = (row: 0, column: 0)
 
     /// The terminal's size.
@@ -101,6 +106,7 @@ final class Terminal {
         let changed = Int(getmaxy(window)) != rows || Int(getmaxx(window)) != columns
         rows = Int(getmaxy(window))
         columns = Int(getmaxx(window))
+        if changed { drawnRows.removeAll() }  // curses' idea of the screen was reshaped: draw every row again
         return changed
     }
 
@@ -155,15 +161,21 @@ final class Terminal {
 
     // MARK: Output
 
-    /// Draws a frame; curses sends only what changed.
+    /// Draws a frame. A row equal to the one the last frame drew is not handed to curses again, and
+    /// curses sends the terminal only what changed.
     ///
     /// - Parameter frame: The whole screen.
     /// - Parameter clear: Clear the terminal and draw everything again (Ctrl-L).
     func draw(_ frame: Frame, clear: Bool = false) {
         if clear { clearok(window, true) }
-        overlays.removeAll(keepingCapacity: true)
         let normal = palette.attributes(for: .plain)
-        for (row, spans) in frame.rows.prefix(rows).enumerated() {
+        let shown = Array(frame.rows.prefix(rows))
+        if drawnRows.count != shown.count || clear {
+            drawnRows = Array(repeating: [Span("\u{FFFD}")], count: shown.count)  // matches no frame row
+            rowOverlays = Array(repeating: [], count: shown.count)
+        }
+        for (row, spans) in shown.enumerated() where spans != drawnRows[row] {
+            overlays.removeAll(keepingCapacity: true)
             wmove(window, Int32(row), 0)
             var column = 0
             for span in spans where column < columns {
@@ -174,6 +186,8 @@ final class Terminal {
                 wattr_set(window, normal.attributes, normal.pair, nil)
                 wclrtoeol(window)
             }
+            drawnRows[row] = spans
+            rowOverlays[row] = overlays
         }
         if let position = frame.cursor {
             curs_set(1)
@@ -185,8 +199,8 @@ final class Terminal {
         wmove(window, Int32(cursor.row), Int32(cursor.column))
         wnoutrefresh(window)
         doupdate()
-        guard !overlays.isEmpty else { return }
-        for overlay in overlays {
+        guard rowOverlays.contains(where: { !$0.isEmpty }) else { return }
+        for overlay in rowOverlays.joined() {
             CNcursesw_overlay(
                 Int32(overlay.row), Int32(overlay.column), overlay.text, overlay.attributes.attributes,
                 overlay.attributes.pair)

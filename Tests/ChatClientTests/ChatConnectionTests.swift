@@ -105,6 +105,42 @@ import Testing
         }
     }
 
+    @Test func readsAtMostOncePerReadInterval() async throws {
+        try await withRunningServer { _, port in
+            let (bob, _) = try join(port)
+            let times = Locked<[(ContinuousClock.Instant, ConnectionEvent)]>([])
+            var paced = options(port)
+            paced.readInterval = .milliseconds(300)
+            let connection = try ChatConnection(options: paced) { event in
+                times.withLock { $0.append((ContinuousClock.now, event)) }
+            }
+            let started = ContinuousClock.now
+            try connection.start()
+            defer { connection.stop() }
+            func arrival(of line: String) throws -> ContinuousClock.Instant {
+                var found: ContinuousClock.Instant?
+                let seen = eventually(timeout: .seconds(5)) {
+                    found = times.withLock { events in
+                        events.first { if case .received(let event) = $0.1 { event.wireLine == line } else { false } }?.0
+                    }
+                    return found != nil
+                }
+                guard seen, let found else { throw TestFailure("no \(line); events: \(times.withLock { $0.map(\.1) })") }
+                return found
+            }
+            // The first line after a quiet spell (the greeting) is read at once...
+            let welcomed = try arrival(of: "WELCOME user2 Welcome to chatroom! Type /help for the commands.")
+            #expect(welcomed - started < .seconds(2))
+            // ...and a line right after a read waits for the interval, whenever it reached the socket.
+            try bob.send("one")
+            let first = try arrival(of: "MSG user1 one")
+            try bob.send("two")
+            let second = try arrival(of: "MSG user1 two")
+            #expect(first - welcomed >= .milliseconds(290), "read \(first - welcomed) after the previous read")
+            #expect(second - first >= .milliseconds(290), "read \(second - first) after the previous read")
+        }
+    }
+
     @Test func sendRefusesWhileNotConnected() async throws {
         let port = try freePort()
         let recorder = EventRecorder()

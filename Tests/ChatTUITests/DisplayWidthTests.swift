@@ -226,4 +226,27 @@ import Testing
         #expect(result.text == expected[...])
         #expect(result.columns == expectedColumns)
     }
+
+    /// Printable ASCII takes a fast path; it must agree with measuring cluster by cluster.
+    @Test func printableASCIIAgreesWithTheClusterByClusterWidths() {
+        let printable = (0x20...0x7E).map { String(UnicodeScalar(UInt8($0))) }.joined()
+        for text in [printable, "hello world", "", " ", "a~b", "x\u{7F}y", "tab\there", "café", "a\r\nb"] {
+            let clusterSum = text.reduce(0) { $0 + DisplayWidth.columns(of: $1) }
+            #expect(DisplayWidth.columns(of: text) == clusterSum, "\(text.debugDescription)")
+            #expect(DisplayWidth.columns(of: text[...]) == clusterSum, "\(text.debugDescription)")
+            for columns in [0, 1, 3, 200] {
+                var used = 0
+                let expected = text.prefix { character in
+                    let width = DisplayWidth.columns(of: character)
+                    guard used + width <= columns else { return false }
+                    used += width
+                    return true
+                }
+                let result = DisplayWidth.prefix(text, columns: columns)
+                #expect(result.text == expected && result.columns == used, "\(text.debugDescription) in \(columns)")
+            }
+        }
+        #expect(DisplayWidth.sanitized("plain ascii ~") == "plain ascii ~")
+        #expect(DisplayWidth.sanitized("bell\u{7}") == "bell^G")
+    }
 }

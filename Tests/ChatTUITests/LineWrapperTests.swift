@@ -110,4 +110,14 @@ import Testing
             #expect(rows.joined().filter { $0 != " " } == text.filter { $0 != " " }, "at \(width)")
         }
     }
+
+    /// Printable ASCII that fits the first row takes a fast path: the row is the text, spaces and all.
+    @Test func asciiThatFitsTheFirstRowIsThatRow() {
+        #expect(LineWrapper.wrap("hello world", firstWidth: 11, restWidth: 20) == ["hello world"])
+        #expect(LineWrapper.wrap("hello world", firstWidth: 10, restWidth: 20) == ["hello", "world"])
+        #expect(LineWrapper.wrap("  lead", firstWidth: 6, restWidth: 20) == ["  lead"])
+        #expect(LineWrapper.wrap("trail  ", firstWidth: 7, restWidth: 20) == ["trail  "])
+        #expect(LineWrapper.wrap("", firstWidth: 0, restWidth: 20) == [""])
+        #expect(LineWrapper.wrap("tab\there", firstWidth: 20, restWidth: 20) == LineWrapper.wrap("tab\there", width: 20))
+    }
 }

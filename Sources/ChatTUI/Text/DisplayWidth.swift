@@ -46,6 +46,8 @@ public enum DisplayWidth: Sendable {
     ///   - text: The text, measured one grapheme cluster at a time.
     /// - Returns: The sum of the clusters' widths.
     public static func columns(of text: some StringProtocol) -> Int {
+        // Fast path: printable ASCII is one column a byte, and never joins a neighbour in a cluster.
+        if let count = printableASCIICount(text) { return count }
         var total = 0
         for character in text { total += columns(of: character) }
         return total
@@ -107,8 +109,8 @@ public enum DisplayWidth: Sendable {
     ///   - text: Text from the network or the keyboard.
     /// - Returns: Text safe to hand to the terminal.
     public static func sanitized(_ text: some StringProtocol) -> String {
-        // Fast path: most chat lines need no change.
-        if !text.unicodeScalars.contains(where: needsSanitizing) { return String(text) }
+        // Fast paths: most chat lines need no change.
+        if printableASCIICount(text) != nil || !text.unicodeScalars.contains(where: needsSanitizing) { return String(text) }
         var result = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {
             let value = scalar.value
@@ -172,6 +174,10 @@ public enum DisplayWidth: Sendable {
     ///   is wide).
     public static func prefix(_ text: some StringProtocol, columns: Int) -> (text: Substring, columns: Int) {
         let text = Substring(text)
+        if let count = printableASCIICount(text) {
+            let taken = max(0, min(count, columns))
+            return (text[..<text.utf8.index(text.startIndex, offsetBy: taken)], taken)
+        }
         var used = 0
         var end = text.startIndex
         while end < text.endIndex {
@@ -248,6 +254,22 @@ public enum DisplayWidth: Sendable {
         0x1F250...0x1F251, 0x1F260...0x1F265,
         0x20000...0x2FFFD, 0x30000...0x3FFFD,  // CJK Extensions B-I and the rest of planes 2 and 3
     ]
+
+    /// The byte count of text made only of printable ASCII (U+0020-U+007E), or `nil` for any other text.
+    private static func printableASCIICount(_ text: some StringProtocol) -> Int? {
+        let utf8 = text.utf8
+        if let count = utf8.withContiguousStorageIfAvailable({ bytes in
+            bytes.allSatisfy { $0 &- 0x20 < 0x5F } ? bytes.count : -1
+        }) {
+            return count < 0 ? nil : count
+        }
+        var count = 0
+        for byte in utf8 {
+            guard byte &- 0x20 < 0x5F else { return nil }
+            count += 1
+        }
+        return count
+    }
 
     private static func isWide(_ value: UInt32) -> Bool {
         var low = 0

@@ -36,6 +36,8 @@ public enum LineWrapper: Sendable {
     ///   - restWidth: The columns of every other row (at least 1 is used).
     /// - Returns: The rows, at least one (`[""]` for empty text).
     public static func wrap(_ text: String, firstWidth: Int, restWidth: Int) -> [String] {
+        // Fast path: printable ASCII that fits the first row is that row (no newline, nothing to break).
+        if text.utf8.count <= firstWidth, text.utf8.allSatisfy({ $0 &- 0x20 < 0x5F }) { return [text] }
         var layout = Layout(firstWidth: max(0, firstWidth), restWidth: max(1, restWidth))
         var paragraphStart = text.startIndex
         for index in text.indices where text[index].isNewline {
