@@ -57,10 +57,8 @@ let package = Package(
         .target(name: "ChatTUI", dependencies: ["ChatClient", "ChatProtocol", "CNcursesw"]),
         .executableTarget(
             name: "chatroom",
-            dependencies: [
-                "ChatTUI", "ChatClient", "ChatProtocol",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            // No swift-argument-parser here: it loads Foundation, 2.5 MiB of the client's memory (ClientArguments).
+            dependencies: ["ChatTUI", "ChatClient", "ChatProtocol"]
         ),
         // The load tester as a library: epoll event loops, the open-loop timetable, statistics, reports.
         .target(

@@ -1,0 +1,121 @@
+import ChatProtocol
+
+/// The `chatroom` command line, parsed.
+///
+/// The client parses its few options itself rather than with swift-argument-parser, which loads
+/// Foundation: without it the client's resident memory is about 2.5 MiB smaller (Benchmarks.md).
+/// The forms are the usual ones: `--port 7777` or `--port=7777`, flags without a value, `--help`.
+public struct ClientArguments: Equatable, Sendable {
+    /// The server's address; `nil` looks for a server on this machine and hosts one if none answers.
+    public var host: String?
+    /// The server's TCP port.
+    public var port = Wire.defaultPort
+    /// The name to take after joining.
+    public var name: String?
+    /// Line mode for scripts.
+    public var plain = false
+    /// The most lines the message pane keeps.
+    public var scrollback = 10_000
+    /// `--help` was given.
+    public var help = false
+
+    /// The defaults.
+    public init() {}
+
+    /// A command line that cannot be run, and why.
+    public struct UsageError: Error, Equatable, CustomStringConvertible {
+        /// What is wrong, for people.
+        public var description: String
+    }
+
+    /// What `chatroom --help` prints.
+    public static let helpText = """
+        OVERVIEW: Chat in a chatroom from the terminal (wire protocol v1).
+
+        Without --host, when nothing answers on 127.0.0.1 and the port, chatroom hosts a server there
+        itself, so one command starts a chat others on the machine can join.
+
+        With --plain, or when standard input or output is not a terminal, chatroom runs in line mode:
+        each input line is sent as the full-screen client would send it, and each event is printed as
+        one line (12:01 <alice> hello). It exits 0 once the input has ended and everything sent has
+        been answered, and 1 if the connection is lost first.
+
+        Type /help in the client for the keys.
+
+        USAGE: chatroom [--host <host>] [--port <port>] [--name <name>] [--plain] [--scrollback <lines>]
+
+        OPTIONS:
+          --host <host>           The server's address. Without it, a server is hosted here when none
+                                  answers.
+          --port <port>           The server's TCP port. (default: \(Wire.defaultPort))
+          --name <name>           The name to take after joining (1-24 letters, digits, _ and -,
+                                  starting with a letter).
+          --plain                 Line mode for scripts (the default when standard input or output
+                                  is not a terminal).
+          --scrollback <lines>    The most lines the message pane keeps. (default: 10000)
+          -h, --help              Show help information.
+        """
+
+    /// Parses the arguments after the program name.
+    ///
+    /// - Parameter arguments: `CommandLine.arguments.dropFirst()`.
+    /// - Returns: The options; `help` is set when `-h` or `--help` was given (the rest is not checked).
+    /// - Throws: ``UsageError`` for an unknown option, a missing or bad value, or a stray argument.
+    public static func parse(_ arguments: some Sequence<String>) throws(UsageError) -> ClientArguments {
+        var parsed = ClientArguments()
+        var iterator = arguments.makeIterator()
+        while let argument = iterator.next() {
+            if argument == "-h" || argument == "--help" {
+                parsed.help = true
+                return parsed
+            }
+            guard argument.hasPrefix("--") else { throw UsageError(description: "unexpected argument '\(argument)'") }
+            let option: String
+            var inlineValue: String?
+            if let equals = argument.firstIndex(of: "=") {
+                option = String(argument[..<equals])
+                inlineValue = String(argument[argument.index(after: equals)...])
+            } else {
+                option = argument
+            }
+            func value() throws(UsageError) -> String {
+                if let inlineValue { return inlineValue }
+                guard let next = iterator.next(), !next.hasPrefix("--") else {
+                    throw UsageError(description: "missing value for '\(option) <value>'")
+                }
+                return next
+            }
+            switch option {
+            case "--host": parsed.host = try value()
+            case "--name": parsed.name = try value()
+            case "--port": parsed.port = try number(try value(), for: option, in: 1...65_535)
+            case "--scrollback": parsed.scrollback = try number(try value(), for: option, in: 1...Int.max)
+            case "--plain":
+                guard inlineValue == nil else { throw UsageError(description: "'--plain' takes no value") }
+                parsed.plain = true
+            default:
+                throw UsageError(description: "unknown option '\(option)'")
+            }
+        }
+        if let name = parsed.name {
+            do throws(ProtocolError) {
+                try Name.validate(name)
+            } catch {
+                throw UsageError(description: "--name \(name): \(error.message)")
+            }
+        }
+        return parsed
+    }
+
+    private static func number(
+        _ text: String, for option: String, in range: ClosedRange<Int>
+    ) throws(UsageError) -> Int {
+        guard let value = Int(text), range.contains(value) else {
+            let bounds =
+                range.upperBound == Int.max
+                ? "at least \(range.lowerBound)" : "between \(range.lowerBound) and \(range.upperBound)"
+            throw UsageError(description: "\(option) must be a whole number \(bounds), not '\(text)'")
+        }
+        return value
+    }
+}

@@ -1,0 +1,57 @@
+import ChatClient
+import ChatProtocol
+import Testing
+
+@Suite struct ClientArgumentsTests {
+    private func parse(_ line: String) throws(ClientArguments.UsageError) -> ClientArguments {
+        try ClientArguments.parse(line.split(separator: " ").map(String.init))
+    }
+
+    private func failure(_ line: String) -> String? {
+        do throws(ClientArguments.UsageError) {
+            _ = try parse(line)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func defaults() throws {
+        let parsed = try parse("")
+        #expect(parsed == ClientArguments())
+        #expect(parsed.host == nil && parsed.port == Wire.defaultPort && parsed.name == nil)
+        #expect(!parsed.plain && parsed.scrollback == 10_000 && !parsed.help)
+    }
+
+    @Test func everyOptionInBothForms() throws {
+        var expected = ClientArguments()
+        expected.host = "example.org"
+        expected.port = 4000
+        expected.name = "alice"
+        expected.plain = true
+        expected.scrollback = 500
+        #expect(try parse("--host example.org --port 4000 --name alice --plain --scrollback 500") == expected)
+        #expect(try parse("--host=example.org --port=4000 --name=alice --plain --scrollback=500") == expected)
+        #expect(try parse("--port 1 --port 2").port == 2)  // the last one counts
+    }
+
+    @Test func helpWinsOverEverythingAfterIt() throws {
+        #expect(try parse("--help").help)
+        #expect(try parse("--port 4000 -h --bogus").help)
+        #expect(ClientArguments.helpText.contains("--scrollback <lines>"))
+        #expect(ClientArguments.helpText.contains("(default: \(Wire.defaultPort))"))
+    }
+
+    @Test func badCommandLinesSayWhatIsWrong() {
+        #expect(failure("--bogus") == "unknown option '--bogus'")
+        #expect(failure("alice") == "unexpected argument 'alice'")
+        #expect(failure("--port") == "missing value for '--port <value>'")
+        #expect(failure("--host --plain") == "missing value for '--host <value>'")
+        #expect(failure("--port 0") == "--port must be a whole number between 1 and 65535, not '0'")
+        #expect(failure("--port 65536") == "--port must be a whole number between 1 and 65535, not '65536'")
+        #expect(failure("--port seven") == "--port must be a whole number between 1 and 65535, not 'seven'")
+        #expect(failure("--scrollback 0") == "--scrollback must be a whole number at least 1, not '0'")
+        #expect(failure("--plain=yes") == "'--plain' takes no value")
+        #expect(failure("--name 1abc") == "--name 1abc: a name starts with a letter")
+    }
+}
