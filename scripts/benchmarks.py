@@ -8,11 +8,10 @@ usage: scripts/benchmarks.py [--runs 3] [--tools bench,chatload] [scenario ...]
        scenarios: mid many sat idle scale ceiling:RATE (default: mid many sat idle scale)
 Build first: swift build -c release
 """
-import argparse, json, os, shutil, signal, socket, statistics, subprocess, sys, time
+import argparse, json, os, shutil, statistics, subprocess, sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVER = os.path.join(ROOT, ".build/release/chatroom-server")
-BENCH = os.path.join(ROOT, ".build/release/chatroom-bench")
+from release_server import BENCH, ROOT, running_server
+
 CHATLOAD_SRC = os.path.join(ROOT, "../shared/bench/chatload.c")
 CHATLOAD = "/tmp/chatload"
 
@@ -31,21 +30,8 @@ def scenario_args(name):
     return SCENARIOS[name]
 
 
-def wait_for_port(port, deadline):
-    while time.time() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return True
-        except OSError:
-            time.sleep(0.05)
-    return False
-
-
 def run_once(tool, name, port):
-    server = subprocess.Popen([SERVER, "--port", str(port), "--rate", "0", "--log-level", "error"])
-    try:
-        if not wait_for_port(port, time.time() + 10):
-            raise RuntimeError("server did not start")
+    with running_server(port) as server:
         # chatload counts a probe connection as nothing; start from a fresh process all the same.
         args = scenario_args(name).split()
         if tool == "bench":
@@ -55,9 +41,6 @@ def run_once(tool, name, port):
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=400).stdout
         line = [l for l in out.splitlines() if l.startswith("{")]
         return json.loads(line[-1]) if line else {}
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=10)
 
 
 def median(values):
