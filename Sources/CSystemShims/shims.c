@@ -8,6 +8,14 @@ int CSystemShims_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); 
 
 int CSystemShims_accept_nonblocking(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
 
+#include <poll.h>
+#include <time.h>
+
+int CSystemShims_poll_nanos(struct pollfd *fds, unsigned long count, int64_t timeout_ns) {
+    struct timespec timeout = {.tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000};
+    return ppoll(fds, count, timeout_ns < 0 ? NULL : &timeout, NULL);
+}
+
 // MARK: epoll
 
 #include <errno.h>

@@ -35,6 +35,9 @@ public final class ChatServer: Sendable {
         public var threadStackBytes: Int
         /// The TEXT of every `WELCOME` line.
         public var greeting: String
+        /// Seconds a connection that receives room events steadily waits between writes, so that each write
+        /// carries several lines (0: every line is sent at once). See ``WriteCoalescing``.
+        public var coalescingInterval: Double
 
         public init(
             host: String = "127.0.0.1",
@@ -46,7 +49,8 @@ public final class ChatServer: Sendable {
             burst: Int = 60,
             idleTimeout: Double = 0,
             threadStackBytes: Int = 256 * 1024,
-            greeting: String = "Welcome to chatroom! Type /help for the commands."
+            greeting: String = "Welcome to chatroom! Type /help for the commands.",
+            coalescingInterval: Double = 0.002
         ) {
             self.host = host
             self.port = port
@@ -58,6 +62,7 @@ public final class ChatServer: Sendable {
             self.idleTimeout = idleTimeout
             self.threadStackBytes = threadStackBytes
             self.greeting = greeting
+            self.coalescingInterval = coalescingInterval
         }
     }
 
@@ -85,11 +90,13 @@ public final class ChatServer: Sendable {
     {
         self.configuration = configuration
         self.logger = logger
+        let interval = UInt64(max(configuration.coalescingInterval, 0) * 1e9)
         self.registry = Registry(
             maxClients: configuration.maxClients,
             maxPerAddress: configuration.maxPerAddress,
             sendQueueLimit: configuration.sendQueueBytes,
-            greeting: configuration.greeting)
+            greeting: configuration.greeting,
+            flusher: interval > 0 ? try DeferredFlusher(coalescing: WriteCoalescing(interval: interval)) : nil)
         self.sessionSettings = SessionSettings(
             rate: configuration.rate,
             burst: configuration.burst,
@@ -113,8 +120,10 @@ public final class ChatServer: Sendable {
             $0.acceptThreadRunning = true
         }
         do {
+            try registry.flusher?.start(stackSize: configuration.threadStackBytes)
             try ThreadSpawner.spawn(stackSize: configuration.threadStackBytes) { [self] in acceptLoop(fd) }
         } catch {
+            registry.flusher?.stop()
             close(fd)
             throw error
         }
@@ -150,6 +159,7 @@ public final class ChatServer: Sendable {
         {
             nanosleep(&pause, nil)
         }
+        registry.flusher?.stop()
         logger.info("stopped")
     }
 

@@ -5,7 +5,9 @@ import ChatProtocol
 /// One lock guards the members and every delivery into their queues, so all clients see `JOIN`, `LEAVE`,
 /// `NICK` and `MSG` in the same order. The lock is held only for memory work: queueing is an append;
 /// the sends happen after it is released, when the caller flushes its ``PendingFlushes``
-/// (see ``Connection/flush(owner:)``).
+/// (see ``Connection/flush(owner:deferredUntil:)``), or at a cork's deadline from the ``DeferredFlusher``.
+/// Only room events go through the cork; answers to a member's own command (and `WELCOME`) leave at
+/// once, with anything held back for it.
 final class Registry: Sendable {
     struct Member {
         let connection: Connection
@@ -37,6 +39,8 @@ final class Registry: Sendable {
     struct Outcome {
         /// Connections with new lines and nobody sending: the caller sends them.
         var kick: [Connection] = []
+        /// Connections whose new lines are held back: the caller hands them to the ``DeferredFlusher``.
+        var deferred: [DeferredFlusher.Entry] = []
         var overflowed: [UInt64] = []
     }
 
@@ -44,13 +48,16 @@ final class Registry: Sendable {
     let maxPerAddress: Int
     let sendQueueLimit: Int
     let greeting: String
+    /// Sends the room events the cork held back; `nil` sends every line at once.
+    let flusher: DeferredFlusher?
     private let state = Locked(State())
 
-    init(maxClients: Int, maxPerAddress: Int, sendQueueLimit: Int, greeting: String) {
+    init(maxClients: Int, maxPerAddress: Int, sendQueueLimit: Int, greeting: String, flusher: DeferredFlusher? = nil) {
         self.maxClients = maxClients
         self.maxPerAddress = maxPerAddress
         self.sendQueueLimit = sendQueueLimit
         self.greeting = greeting
+        self.flusher = flusher
     }
 
     // MARK: Membership
@@ -59,6 +66,7 @@ final class Registry: Sendable {
     ///
     /// An admitted connection counts as a live session until ``sessionEnded(_:)``.
     func admit(_ connection: Connection, _ flushes: inout PendingFlushes) -> Admission {
+        let now = monotonicNanoseconds()
         let (admission, outcome) = state.withLock { state -> (Admission, Outcome) in
             guard state.accepting else { return (.closed, Outcome()) }
             guard state.members.count < maxClients else { return (.full, Outcome()) }
@@ -76,11 +84,11 @@ final class Registry: Sendable {
             state.liveSessions += 1
             state.connectionsByAddress[connection.address] = fromAddress + 1
             deliver(OutboundLine(.welcome(name: name, text: greeting)), to: [connection], &outcome)
-            deliver(OutboundLine(.join(name)), to: others, &outcome)
+            deliver(OutboundLine(.join(name)), to: others, coalescingAt: now, &outcome)
             settle(&state, &outcome)
             return (.admitted(name: name), outcome)
         }
-        flushes.add(outcome.kick)
+        finish(outcome, &flushes)
         return admission
     }
 
@@ -89,13 +97,14 @@ final class Registry: Sendable {
     /// - Returns: The member's name, or `nil` if it had already gone.
     @discardableResult
     func remove(_ id: UInt64, reason: LeaveReason, _ flushes: inout PendingFlushes) -> String? {
+        let now = monotonicNanoseconds()
         let (name, outcome) = state.withLock { state -> (String?, Outcome) in
             var outcome = Outcome()
-            let name = unlink(id, reason: reason, &state, &outcome)
+            let name = unlink(id, reason: reason, now: now, &state, &outcome)
             settle(&state, &outcome)
             return (name, outcome)
         }
-        flushes.add(outcome.kick)
+        finish(outcome, &flushes)
         return name
     }
 
@@ -133,14 +142,15 @@ final class Registry: Sendable {
 
     /// Sends `MSG FROM TEXT` to every member, the sender included.
     func broadcast(from id: UInt64, text: String, _ flushes: inout PendingFlushes) {
+        let now = monotonicNanoseconds()
         let outcome = state.withLock { state -> Outcome in
             var outcome = Outcome()
             guard let sender = state.members[id] else { return outcome }
-            deliver(OutboundLine(.message(from: sender.name, text: text)), toAllIn: state, &outcome)
+            deliver(OutboundLine(.message(from: sender.name, text: text)), toAllIn: state, now: now, &outcome)
             settle(&state, &outcome)
             return outcome
         }
-        flushes.add(outcome.kick)
+        finish(outcome, &flushes)
     }
 
     /// Sends `DM FROM TO TEXT` to the recipient and echoes it to the sender (once if they are the same).
@@ -159,11 +169,12 @@ final class Registry: Sendable {
             settle(&state, &outcome)
             return outcome
         }
-        flushes.add(outcome.kick)
+        finish(outcome, &flushes)
     }
 
     /// Renames a member and tells everyone `NICK OLD NEW`.
     func rename(_ id: UInt64, to newName: String, _ flushes: inout PendingFlushes) throws(ProtocolError) {
+        let now = monotonicNanoseconds()
         let outcome = try state.withLock { (state) throws(ProtocolError) -> Outcome in
             var outcome = Outcome()
             guard let member = state.members[id] else { return outcome }
@@ -173,11 +184,11 @@ final class Registry: Sendable {
             state.idsByKey[Name.key(member.name)] = nil
             state.idsByKey[newKey] = id
             state.members[id]?.name = newName
-            deliver(OutboundLine(.nick(old: member.name, new: newName)), toAllIn: state, &outcome)
+            deliver(OutboundLine(.nick(old: member.name, new: newName)), toAllIn: state, now: now, &outcome)
             settle(&state, &outcome)
             return outcome
         }
-        flushes.add(outcome.kick)
+        finish(outcome, &flushes)
     }
 
     /// Answers the member alone, in order with everything else it receives.
@@ -189,7 +200,7 @@ final class Registry: Sendable {
             settle(&state, &outcome)
             return outcome
         }
-        flushes.add(outcome.kick)
+        finish(outcome, &flushes)
     }
 
     /// Answers `/users`: every name, sorted case-insensitively.
@@ -202,36 +213,55 @@ final class Registry: Sendable {
             settle(&state, &outcome)
             return outcome
         }
+        finish(outcome, &flushes)
+    }
+
+    /// Passes on what a delivery left to do, once the lock is released.
+    private func finish(_ outcome: Outcome, _ flushes: inout PendingFlushes) {
         flushes.add(outcome.kick)
+        flusher?.schedule(outcome.deferred)
     }
 
     // MARK: Delivery (called with the lock held)
 
-    private func deliver(_ line: OutboundLine, to connections: [Connection], _ outcome: inout Outcome) {
+    /// Queues `line` for `connections`.
+    ///
+    /// - Parameter now: For a room event, when it happened: the cork may hold it back. `nil` sends it at
+    ///   once (an answer to the member's own command).
+    private func deliver(
+        _ line: OutboundLine, to connections: [Connection], coalescingAt now: UInt64? = nil, _ outcome: inout Outcome
+    ) {
         for connection in connections {
-            enqueue(line, connection, &outcome)
+            enqueue(line, connection, coalescingAt: now, &outcome)
         }
     }
 
-    private func deliver(_ line: OutboundLine, toAllIn state: State, _ outcome: inout Outcome) {
+    /// Queues a room event for every member.
+    private func deliver(_ line: OutboundLine, toAllIn state: State, now: UInt64, _ outcome: inout Outcome) {
         outcome.kick.reserveCapacity(outcome.kick.count + state.members.count)
         for member in state.members.values {
-            enqueue(line, member.connection, &outcome)
+            enqueue(line, member.connection, coalescingAt: now, &outcome)
         }
     }
 
-    private func enqueue(_ line: OutboundLine, _ connection: Connection, _ outcome: inout Outcome) {
-        switch connection.enqueue(line, limit: sendQueueLimit) {
+    private func enqueue(
+        _ line: OutboundLine, _ connection: Connection, coalescingAt now: UInt64?, _ outcome: inout Outcome
+    ) {
+        let coalescing = now == nil ? nil : flusher?.coalescing
+        switch connection.enqueue(line, limit: sendQueueLimit, coalescing: coalescing, now: now ?? 0) {
         case .queued(let kick): if kick && outcome.kick.last !== connection { outcome.kick.append(connection) }
+        case .deferred(let deadline): outcome.deferred.append(.init(connection: connection, deadline: deadline))
         case .overflow: outcome.overflowed.append(connection.id)
         case .closed: break
         }
     }
 
-    private func unlink(_ id: UInt64, reason: LeaveReason, _ state: inout State, _ outcome: inout Outcome) -> String? {
+    private func unlink(
+        _ id: UInt64, reason: LeaveReason, now: UInt64, _ state: inout State, _ outcome: inout Outcome
+    ) -> String? {
         guard let member = state.members.removeValue(forKey: id) else { return nil }
         state.idsByKey[Name.key(member.name)] = nil
-        deliver(OutboundLine(.leave(member.name, reason)), toAllIn: state, &outcome)
+        deliver(OutboundLine(.leave(member.name, reason)), toAllIn: state, now: now, &outcome)
         return member.name
     }
 
@@ -241,7 +271,7 @@ final class Registry: Sendable {
         while let id = outcome.overflowed.popLast() {
             guard let member = state.members[id] else { continue }
             member.connection.close(.now(reason: "slow"))
-            _ = unlink(id, reason: .slow, &state, &outcome)
+            _ = unlink(id, reason: .slow, now: monotonicNanoseconds(), &state, &outcome)
         }
     }
 

@@ -38,6 +38,12 @@ struct ChatroomServer: ParsableCommand {
     @Option(help: "Seconds of silence after which a connection is closed (0: never).")
     var idleTimeout = 0
 
+    @Option(
+        help: ArgumentHelp(
+            "Milliseconds a client that receives room events steadily waits between writes, so one write carries several lines (0: every line at once).",
+            valueName: "ms"))
+    var coalesce = 2.0
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -48,6 +54,7 @@ struct ChatroomServer: ParsableCommand {
         guard sendq.bytes >= 8192 else { throw ValidationError("--sendq must be at least 8KiB") }
         guard burst >= 1 else { throw ValidationError("--burst must be at least 1") }
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more") }
+        guard (0...1000).contains(coalesce) else { throw ValidationError("--coalesce must be between 0 and 1000 ms") }
     }
 
     func run() throws {
@@ -69,7 +76,7 @@ struct ChatroomServer: ParsableCommand {
         let server = try ChatServer(
             configuration: .init(
                 host: host, port: port, maxClients: maxClients, maxPerAddress: maxPerIP, sendQueueBytes: sendq.bytes,
-                rate: rate.perSecond, burst: burst, idleTimeout: Double(idleTimeout)),
+                rate: rate.perSecond, burst: burst, idleTimeout: Double(idleTimeout), coalescingInterval: coalesce / 1000),
             logger: logger)
         do {
             try server.start()

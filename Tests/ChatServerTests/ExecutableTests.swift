@@ -60,24 +60,30 @@ import Testing
             .split(whereSeparator: \.isWhitespace).joined(separator: " ")
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        for option in ["--host <host>", "--port <port>", "--max-clients <max-clients>", "--log-level <log-level>"] {
+        for option in [
+            "--host <host>", "--port <port>", "--max-clients <max-clients>", "--coalesce <ms>", "--log-level <log-level>",
+        ] {
             #expect(output.contains(option), "--help lacks \(option)")
         }
-        for value in ["default: 127.0.0.1", "default: 7777", "default: 10000", "default: info"] {
+        for value in ["default: 127.0.0.1", "default: 7777", "default: 10000", "default: 2.0", "default: info"] {
             #expect(output.contains(value), "--help lacks \(value)")
         }
     }
 
-    @Test func aBadOptionIsAClearError() throws {
+    @Test(arguments: [
+        (["--port", "70000"], "--port must be between 0 and 65535"),
+        (["--coalesce", "5000"], "--coalesce must be between 0 and 1000 ms"),
+    ])
+    func aBadOptionIsAClearError(arguments: [String], message: String) throws {
         let process = Process()
         process.executableURL = builtProductsFolder().appendingPathComponent("chatroom-server")
-        process.arguments = ["--port", "70000"]
+        process.arguments = arguments
         let pipe = Pipe()
         process.standardError = pipe
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 64)
-        #expect(output.contains("--port must be between 0 and 65535"))
+        #expect(output.contains(message), "\(output)")
     }
 }

@@ -59,6 +59,7 @@ import Testing
         let result = connection.enqueue(line(bytes: next), limit: limit)
         switch result {
         case .queued: #expect(fits, "a line past the limit was queued")
+        case .deferred: Issue.record("a line was held back without a cork")
         case .overflow: #expect(!fits, "a line within the limit overflowed")
         case .closed: Issue.record("the connection was closed")
         }

@@ -1,6 +1,7 @@
 #ifndef CSYSTEMSHIMS_H
 #define CSYSTEMSHIMS_H
 
+#include <stdint.h>
 #include "CSystemShimsWake.h"
 
 /// Linux calls that Swift's Glibc module does not export (they sit behind _GNU_SOURCE or in headers it
@@ -11,6 +12,10 @@ int CSystemShims_eventfd(void);
 
 /// accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); -1 with errno on failure.
 int CSystemShims_accept_nonblocking(int fd);
+
+/// ppoll with a timeout of `timeout_ns` nanoseconds (negative: without limit) and the thread's own signal
+/// mask; poll's whole milliseconds are too coarse for the server's write coalescing.
+int CSystemShims_poll_nanos(struct pollfd *fds, unsigned long count, int64_t timeout_ns);
 
 // MARK: epoll, for chatroom-bench's event loop (Swift's Glibc module has no <sys/epoll.h>).
 

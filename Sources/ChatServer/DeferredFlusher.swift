@@ -1,0 +1,106 @@
+import CSystemShims
+import ChatProtocol
+import Glibc
+
+/// The thread that sends the lines ``WriteCoalescing`` held back, when their deadline comes.
+///
+/// One thread serves every connection: each time it wakes it takes every connection that is due and sends
+/// each one's queue with one write, so a held-back batch costs no wake-up of the connection's own thread
+/// (waking each recipient's thread per delivery once took two thirds of the server's CPU). It sleeps until
+/// the earliest deadline and is signalled only when a connection is due before that, which with a constant
+/// interval means only when it had nothing to do. A thread that queues a line for a connection whose deadline
+/// has passed sends it itself (see ``Connection/enqueue(_:limit:coalescing:now:)``), so under heavy load the
+/// threads that broadcast share this work.
+final class DeferredFlusher: Sendable {
+    /// A connection with lines held back until `deadline` (monotonic nanoseconds).
+    struct Entry: Sendable {
+        let connection: Connection
+        let deadline: UInt64
+    }
+
+    private struct State {
+        var entries: [Entry] = []
+        /// When the thread looks at the entries next: `.max` while it sleeps with nothing to do, 0 while it
+        /// is sending (it looks again before sleeping).
+        var wakeAt: UInt64 = 0
+        var stopped = false
+    }
+
+    /// Entries due this close to now are taken in the same pass (about the kernel's timer slack).
+    static let slack: UInt64 = 50_000
+
+    let coalescing: WriteCoalescing
+    private let state = Locked(State())
+    private let signal: WakeSignal
+
+    /// - Throws: ``SystemError`` if its eventfd cannot be made.
+    init(coalescing: WriteCoalescing) throws {
+        self.coalescing = coalescing
+        self.signal = try WakeSignal()
+    }
+
+    /// Starts the thread.
+    func start(stackSize: Int) throws(SystemError) {
+        try ThreadSpawner.spawn(stackSize: stackSize) { [self] in run() }
+    }
+
+    /// Ends the thread; lines still held back are left to their connections' own threads (which send
+    /// everything when a connection closes).
+    func stop() {
+        state.withLock { $0.stopped = true }
+        signal.signal()
+    }
+
+    /// Hands over connections whose lines were held back (see ``Connection/EnqueueResult/deferred(until:)``).
+    ///
+    /// Called with no lock held: it may signal the thread.
+    func schedule(_ entries: [Entry]) {
+        guard let earliest = entries.lazy.map(\.deadline).min() else { return }
+        let wake = state.withLock { state -> Bool in
+            state.entries.append(contentsOf: entries)
+            guard earliest < state.wakeAt else { return false }
+            state.wakeAt = earliest
+            return true
+        }
+        if wake { signal.signal() }
+    }
+
+    private func run() {
+        var due: [Entry] = []
+        var later: [Entry] = []
+        while true {
+            let now = monotonicNanoseconds()
+            let wakeAt = state.withLock { state -> UInt64? in
+                guard !state.stopped else { return nil }
+                var next = UInt64.max
+                for entry in state.entries {
+                    if entry.deadline <= now + Self.slack {
+                        due.append(entry)
+                    } else {
+                        later.append(entry)
+                        next = min(next, entry.deadline)
+                    }
+                }
+                swap(&state.entries, &later)
+                later.removeAll(keepingCapacity: true)
+                state.wakeAt = due.isEmpty ? next : 0
+                return state.wakeAt
+            }
+            guard let wakeAt else { return }
+            if !due.isEmpty {
+                for entry in due { entry.connection.flush(owner: false, deferredUntil: entry.deadline) }
+                due.removeAll(keepingCapacity: true)
+                continue
+            }
+            sleep(until: wakeAt, now: now)
+        }
+    }
+
+    /// Waits until `deadline` (`.max`: without limit) or a signal.
+    private func sleep(until deadline: UInt64, now: UInt64) {
+        var descriptor = pollfd(fd: signal.fd, events: Int16(POLLIN), revents: 0)
+        let wait = deadline == .max ? -1 : deadline > now ? Int64(deadline - now) : 0
+        _ = CSystemShims_poll_nanos(&descriptor, 1, wait)
+        if descriptor.revents & Int16(POLLIN) != 0 { signal.drain() }
+    }
+}
