@@ -71,7 +71,8 @@ def main():
                        if r.get("rss_idle_kb") and r.get("clients")]
                 summary["rss_per_conn_kb"] = median(per)
             print(json.dumps({"scenario": name, "tool": tool, "runs": len(results), "median": summary,
-                              "p99_us_runs": [r.get("p99_us") for r in results]}), flush=True)
+                              "p99_us_runs": [r.get("p99_us") for r in results],
+                              "cpu_us_runs": [r.get("cpu_us_per_delivery") for r in results]}), flush=True)
 
 
 if __name__ == "__main__":
