@@ -54,8 +54,8 @@ import Testing
         }
     }
 
-    @Test func anAnswerTakesHeldLinesAlongAtOnce() async throws {
-        // Held lines would wait 60 s, far past the read deadlines: only the answer can bring them.
+    /// Alice and Bob under a 60 s cork, far past every read deadline, with `MSG user1 two` held for Bob.
+    private func withALineHeldForBob(_ body: (LineClient, LineClient) throws -> Void) async throws {
         try await withRunningServer(.init(coalescingInterval: 60)) { _, port in
             let (alice, _) = try join(port)
             let (bob, _) = try join(port)
@@ -65,19 +65,18 @@ import Testing
             try alice.send("/bc two")
             // Alice's PONG comes after her broadcast was queued for everyone (and brings her own held lines).
             #expect(try alice.sync() == ["MSG user1 one", "MSG user1 two"])
+            try body(alice, bob)
+        }
+    }
+
+    @Test func anAnswerTakesHeldLinesAlongAtOnce() async throws {
+        try await withALineHeldForBob { _, bob throws in
             #expect(try bob.sync() == ["MSG user1 two"])
         }
     }
 
     @Test func quitSendsHeldLinesBeforeBye() async throws {
-        try await withRunningServer(.init(coalescingInterval: 60)) { _, port in
-            let (alice, _) = try join(port)
-            let (bob, _) = try join(port)
-            #expect(try alice.readLine() == "JOIN user2")
-            try alice.send("/bc one")
-            #expect(try bob.readLine() == "MSG user1 one")
-            try alice.send("/bc two")
-            #expect(try alice.sync() == ["MSG user1 one", "MSG user1 two"])
+        try await withALineHeldForBob { _, bob throws in
             try bob.send("/quit")
             #expect(try bob.readUntilClosed() == ["MSG user1 two", "BYE goodbye"])
         }
