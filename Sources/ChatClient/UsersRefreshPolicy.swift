@@ -1,33 +1,35 @@
 /// When the client sends `/users` to refresh its sidebar: on connect, after any `JOIN`/`LEAVE`/`NICK`
 /// (at most once per ``throttle``), and every ``period``.
 ///
-/// Driven by an injected clock, so tests step time by hand:
+/// It only ever asks what time it is, through an injected `now`, so tests step time by hand:
 ///
 /// ```swift
-/// var policy = UsersRefreshPolicy(clock: ContinuousClock())
+/// var policy = UsersRefreshPolicy(now: { ContinuousClock.now })
 /// policy.connected()
 /// if policy.takeDue() { connection.send("/users") }
 /// // sleep until policy.nextDeadline, then ask again
 /// ```
-public struct UsersRefreshPolicy<C: Clock>: Sendable where C.Duration == Duration, C: Sendable {
-    /// The clock that decides what is due.
-    public let clock: C
+public struct UsersRefreshPolicy<Instant: InstantProtocol>: Sendable where Instant.Duration == Duration {
+    /// The time now, which decides what is due.
+    public let now: @Sendable () -> Instant
     /// The shortest time between two refreshes caused by membership changes.
     public var throttle: Duration
     /// The time after which a refresh is due even with no change.
     public var period: Duration
     private var active = false
     private var owed = false
-    private var lastSent: C.Instant?
+    private var lastSent: Instant?
 
     /// Creates a policy; nothing is due until ``connected()``.
     ///
     /// - Parameters:
-    ///   - clock: The source of time.
+    ///   - now: The time now.
     ///   - throttle: At most one change-driven refresh per this interval.
     ///   - period: A refresh at least this often.
-    public init(clock: C, throttle: Duration = .seconds(1), period: Duration = .seconds(30)) {
-        self.clock = clock
+    public init(
+        now: @escaping @Sendable () -> Instant, throttle: Duration = .seconds(1), period: Duration = .seconds(30)
+    ) {
+        self.now = now
         self.throttle = throttle
         self.period = period
     }
@@ -55,13 +57,13 @@ public struct UsersRefreshPolicy<C: Clock>: Sendable where C.Duration == Duratio
     public mutating func sentByUser() {
         guard active else { return }
         owed = false
-        lastSent = clock.now
+        lastSent = now()
     }
 
     /// When the next refresh is due, or `nil` when none is scheduled.
-    public var nextDeadline: C.Instant? {
+    public var nextDeadline: Instant? {
         guard active else { return nil }
-        guard let lastSent else { return clock.now }
+        guard let lastSent else { return now() }
         let periodic = lastSent.advanced(by: period)
         return owed ? min(lastSent.advanced(by: throttle), periodic) : periodic
     }
@@ -70,9 +72,9 @@ public struct UsersRefreshPolicy<C: Clock>: Sendable where C.Duration == Duratio
     ///
     /// - Returns: `true` when the caller should send `/users` now.
     public mutating func takeDue() -> Bool {
-        guard let deadline = nextDeadline, deadline <= clock.now else { return false }
+        guard let deadline = nextDeadline, deadline <= now() else { return false }
         owed = false
-        lastSent = clock.now
+        lastSent = now()
         return true
     }
 }

@@ -63,7 +63,7 @@ public final class ChatApp {
     private var completer = TabCompleter()
     private var decoder = KeyDecoder()
     private var scroll = PaneScroll()
-    private var policy = UsersRefreshPolicy(clock: ContinuousClock())
+    private var policy = UsersRefreshPolicy(now: { ContinuousClock.now })
     private var quitDeadline: ContinuousClock.Instant?
     private var leaving = false
     private var done = false

@@ -2,8 +2,8 @@ import ChatClient
 import Synchronization
 import Testing
 
-/// A clock that moves only when told.
-final class ManualClock: Clock, Sendable {
+/// Time that moves only when told.
+final class ManualClock: Sendable {
     struct Instant: InstantProtocol {
         var offset: Duration
         func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
@@ -13,8 +13,6 @@ final class ManualClock: Clock, Sendable {
 
     private let current = Mutex(Instant(offset: .zero))
     var now: Instant { current.withLock { $0 } }
-    var minimumResolution: Duration { .nanoseconds(1) }
-    func sleep(until deadline: Instant, tolerance: Duration?) async throws {}
 
     func advance(by duration: Duration) {
         current.withLock { $0 = $0.advanced(by: duration) }
@@ -26,7 +24,7 @@ final class ManualClock: Clock, Sendable {
 @Suite struct UsersRefreshPolicyTests {
     @Test func nothingIsDueBeforeConnecting() {
         let clock = ManualClock()
-        var policy = UsersRefreshPolicy(clock: clock)
+        var policy = UsersRefreshPolicy(now: { clock.now })
         #expect(policy.nextDeadline == nil)
         policy.membershipChanged()
         clock.advance(by: .seconds(60))
@@ -35,7 +33,7 @@ final class ManualClock: Clock, Sendable {
 
     @Test func dueOnConnectThenEveryThirtySeconds() {
         let clock = ManualClock()
-        var policy = UsersRefreshPolicy(clock: clock)
+        var policy = UsersRefreshPolicy(now: { clock.now })
         policy.connected()
         #expect(policy.nextDeadline == clock.at(0))
         #expect(take(&policy))
@@ -50,7 +48,7 @@ final class ManualClock: Clock, Sendable {
 
     @Test func membershipChangesRefreshAtMostOnceASecond() {
         let clock = ManualClock()
-        var policy = UsersRefreshPolicy(clock: clock)
+        var policy = UsersRefreshPolicy(now: { clock.now })
         policy.connected()
         #expect(take(&policy))  // at 0
         clock.advance(by: .milliseconds(200))
@@ -72,7 +70,7 @@ final class ManualClock: Clock, Sendable {
 
     @Test func aTypedUsersCountsAsARefresh() {
         let clock = ManualClock()
-        var policy = UsersRefreshPolicy(clock: clock)
+        var policy = UsersRefreshPolicy(now: { clock.now })
         policy.connected()
         #expect(take(&policy))
         clock.advance(by: .seconds(10))
@@ -84,7 +82,7 @@ final class ManualClock: Clock, Sendable {
 
     @Test func disconnectingCancelsAndReconnectingStartsAfresh() {
         let clock = ManualClock()
-        var policy = UsersRefreshPolicy(clock: clock)
+        var policy = UsersRefreshPolicy(now: { clock.now })
         policy.connected()
         #expect(take(&policy))
         policy.membershipChanged()
@@ -110,6 +108,6 @@ final class ManualClock: Clock, Sendable {
 }
 
 /// `takeDue()` for use inside `#expect`, which cannot call a mutating method.
-private func take(_ policy: inout UsersRefreshPolicy<ManualClock>) -> Bool {
+private func take(_ policy: inout UsersRefreshPolicy<ManualClock.Instant>) -> Bool {
     policy.takeDue()
 }

@@ -403,7 +403,7 @@ import Testing
             let chatroom = try Binaries.path("chatroom")
             try tmux.start(
                 "script",
-                "printf 'hello\\n/dm script hi me\\n/nick x y\\n' | \(chatroom) --host 127.0.0.1 --port \(port) --name script 2>/dev/null | cut -c7-; echo EXITED $?; exec sleep 600"
+                "printf 'hello\\n/dm script hi me\\n/nick x y\\n' | \(chatroom) --host 127.0.0.1 --port \(port) --name script 2>/dev/null | cut -c7-; echo EXITED $?"
             )
             let screen = try tmux.waitFor("script", showing: "EXITED")
             #expect(

@@ -51,9 +51,12 @@ struct Tmux {
 
     /// Starts a detached session running a shell command in a window of a fixed size.
     func start(_ session: String, width: Int = 100, height: Int = 30, _ command: String) throws {
-        try run(["new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-s", session, command])
-        // Keep the pane (and its last screen) when its command ends; a command that ended already is fine too.
-        _ = try? run(["set-option", "-t", session, "remain-on-exit", "on"])
+        // Set before the session starts, so the pane (and its last screen, with no "Pane is dead" line)
+        // stays however fast its command ends.
+        try run([
+            "set-option", "-g", "remain-on-exit", "on", ";", "set-option", "-g", "remain-on-exit-format", "", ";",
+            "new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-s", session, command,
+        ])
     }
 
     /// Starts a client named `name` in a session of that name, joining the server on `port`, and waits
@@ -161,11 +164,11 @@ func startServer(_ tmux: Tmux, session: String = "server", port: Int = 0) throws
 }
 
 /// The shell command that runs the client in a pane, reports its exit status and whether the
-/// terminal's settings came back, then keeps the pane open.
+/// terminal's settings came back (``Tmux/start(_:width:height:_:)`` keeps the pane after it ends).
 func clientCommand(_ arguments: String) throws -> String {
     let chatroom = try Binaries.path("chatroom")
     return "sh -c 's=$(stty -g); LANG=C.UTF-8 \(chatroom) \(arguments); code=$?; "
-        + "if [ \"$s\" = \"$(stty -g)\" ]; then t=restored; else t=changed; fi; echo \"EXITED $code tty $t\"; exec sleep 600'"
+        + "if [ \"$s\" = \"$(stty -g)\" ]; then t=restored; else t=changed; fi; echo \"EXITED $code tty $t\"'"
 }
 
 /// Runs a program with `LANG=C.UTF-8`, waits for it, and returns its exit status and its output.
