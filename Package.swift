@@ -24,11 +24,15 @@ let package = Package(
         .target(name: "ChatProtocol"),
         // Linux calls Swift's Glibc module leaves out (eventfd, accept4).
         .target(name: "CSystemShims"),
+        // The system pieces server, client and bench share: threads, the monotonic clock, the open-file
+        // limit, non-blocking receive, SystemError.
+        .target(name: "ChatSystem"),
         // The threaded server as a library (also hosted in-process by the client).
         .target(
             name: "ChatServer",
             dependencies: [
                 "ChatProtocol",
+                "ChatSystem",
                 "CSystemShims",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -51,7 +55,9 @@ let package = Package(
         // The client's connection and chat state; no terminal code.
         .target(
             name: "ChatClient",
-            dependencies: ["ChatProtocol", "ChatServer", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "ChatProtocol", "ChatServer", "ChatSystem", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The full-screen client: layout, widgets, keys, drawing. The only target that touches ncurses.
         .target(name: "ChatTUI", dependencies: ["ChatClient", "ChatProtocol", "CNcursesw"]),
@@ -63,7 +69,10 @@ let package = Package(
         // The load tester as a library: epoll event loops, the open-loop timetable, statistics, reports.
         .target(
             name: "ChatBench",
-            dependencies: ["ChatProtocol", "CSystemShims", .product(name: "Histogram", package: "hdrhistogram-swift")]
+            dependencies: [
+                "ChatProtocol", "ChatSystem", "CSystemShims",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
         ),
         .executableTarget(
             name: "chatroom-bench",

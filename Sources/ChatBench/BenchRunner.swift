@@ -1,4 +1,5 @@
 import ChatProtocol
+import ChatSystem
 import Glibc
 import Synchronization
 
@@ -35,7 +36,10 @@ public struct BenchRunner: Sendable {
         let configuration = self.configuration
         try configuration.validate()
         // A socket per client, epoll per loop, the standard streams and a margin.
-        try DescriptorLimit.raise(toFit: configuration.clients + configuration.threads + 32)
+        let needed = configuration.clients + configuration.threads + 32
+        if let limit = DescriptorLimit.raiseToHardLimit(), limit < needed {
+            throw .descriptorLimit(needed: needed, limit: limit)
+        }
         let address = try ServerAddress(host: configuration.host, port: configuration.port)
         let pid = configuration.serverPID
         var serverBefore: ProcessSample?
@@ -53,11 +57,11 @@ public struct BenchRunner: Sendable {
         var threads: [pthread_t] = []
         defer {
             control.enter(.finish)
-            for thread in threads { ThreadLauncher.join(thread) }
+            for thread in threads { ThreadSpawner.join(thread) }
         }
         for index in 0..<loopCount {
             threads.append(
-                try ThreadLauncher.start {
+                try Self.spawnLoop {
                     do throws(BenchError) {
                         var loop = try LoadLoop(
                             configuration: configuration, address: address, control: control, index: index,
@@ -126,7 +130,7 @@ public struct BenchRunner: Sendable {
             pause(milliseconds: 5, ticker: &ticker)
         }
         control.enter(.finish)
-        for thread in threads { ThreadLauncher.join(thread) }
+        for thread in threads { ThreadSpawner.join(thread) }
         threads = []
         if let error = loopError.withLock({ $0 }) { throw error }
 
@@ -219,6 +223,15 @@ public struct BenchRunner: Sendable {
     private func sleep(until time: UInt64) {
         var target = timespec(tv_sec: Int(time / 1_000_000_000), tv_nsec: Int(time % 1_000_000_000))
         while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &target, nil) == EINTR {}
+    }
+
+    /// Starts an event loop's thread, to be joined when the run ends.
+    private static func spawnLoop(_ body: @escaping @Sendable () -> Void) throws(BenchError) -> pthread_t {
+        do {
+            return try ThreadSpawner.spawnJoinable(body)
+        } catch {
+            throw .system(call: error.call, errno: error.code)
+        }
     }
 }
 

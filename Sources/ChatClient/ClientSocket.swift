@@ -1,3 +1,4 @@
+import ChatSystem
 import Glibc
 
 /// The socket calls the client makes, each retrying `EINTR`.
@@ -96,19 +97,15 @@ enum ClientSocket {
         }
     }
 
-    /// Reads what is available without blocking.
+    /// Reads what is available without blocking (``receiveAvailable(_:into:)``), in the client's errors.
     ///
     /// - Returns: The bytes read, 0 at end of stream, or `nil` when nothing is available.
     /// - Throws: ``ClientError/system(_:_:)`` when the connection failed.
     static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int? {
-        while true {
-            let count = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
-            if count >= 0 { return count }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return nil
-            default: throw .system("recv", errno)
-            }
+        do {
+            return try receiveAvailable(fd, into: buffer)
+        } catch {
+            throw .system(error.call, error.code)
         }
     }
 }

@@ -1,4 +1,4 @@
-import ChatServer
+import ChatSystem
 
 /// Starts detached threads for the client's long-lived loops (network, signals, stdin).
 enum DetachedThread {

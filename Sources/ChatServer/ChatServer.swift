@@ -1,5 +1,6 @@
 import CSystemShims
 import ChatProtocol
+import ChatSystem
 import Glibc
 import Logging
 import Synchronization
@@ -272,17 +273,10 @@ public final class ChatServer: Sendable {
 
     /// Raises the open-file soft limit to the hard limit, and says so if `maxClients` still cannot fit.
     private func checkDescriptorLimit() {
-        var limit = rlimit()
-        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
-        if limit.rlim_cur < limit.rlim_max {
-            var raised = limit
-            raised.rlim_cur = limit.rlim_max
-            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
-        }
+        guard let current = DescriptorLimit.raiseToHardLimit() else { return }
         // Descriptors already open (standard streams, the stop eventfd, ...) plus the listener and a spare.
         let reserve = openDescriptorCount() + 2
         let needed = configuration.maxClients * Self.descriptorsPerConnection + reserve
-        let current = Int(clamping: limit.rlim_cur)
         if current < needed {
             let holds = max(current - reserve, 0) / Self.descriptorsPerConnection
             logger.warning(

@@ -1,5 +1,6 @@
 import CSystemShims
 import ChatProtocol
+import ChatSystem
 import Glibc
 
 /// The shared side of a client connection: its outbound queue, the token that lets one thread at a time

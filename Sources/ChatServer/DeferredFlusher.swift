@@ -1,5 +1,6 @@
 import CSystemShims
 import ChatProtocol
+import ChatSystem
 import Glibc
 
 /// The thread that sends the lines ``WriteCoalescing`` held back, when their deadline comes.

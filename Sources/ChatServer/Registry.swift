@@ -1,4 +1,5 @@
 import ChatProtocol
+import ChatSystem
 
 /// The users of the room and the one global order of their events.
 ///

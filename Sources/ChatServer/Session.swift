@@ -1,5 +1,6 @@
 import CSystemShims
 import ChatProtocol
+import ChatSystem
 import Glibc
 import Logging
 
@@ -145,7 +146,7 @@ struct Session {
         let count: Int?
         do {
             if input.count == 0 { input = .allocate(byteCount: 16 * 1024, alignment: 16) }
-            count = try Socket.receive(connection.fd, into: input)
+            count = try receiveAvailable(connection.fd, into: input)
         } catch {
             _ = leave(.lost, now: true)
             return

@@ -1,21 +1,5 @@
+import ChatSystem
 import Glibc
-
-/// A failed system call, with the call's name and `errno`.
-public struct SystemError: Error, CustomStringConvertible, Sendable {
-    /// The call that failed.
-    public var call: String
-    /// The `errno` it left.
-    public var code: Int32
-
-    init(_ call: String, code: Int32 = errno) {
-        self.call = call
-        self.code = code
-    }
-
-    public var description: String {
-        "\(call): \(String(cString: strerror(code)))"
-    }
-}
 
 /// Thin wrappers over the socket calls the server makes, each retrying `EINTR`.
 enum Socket {
@@ -154,21 +138,5 @@ enum Socket {
     /// Sends one small message at most once and without blocking (used for refusals).
     static func sendBestEffort(_ fd: Int32, _ bytes: [UInt8]) {
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL) | Int32(MSG_DONTWAIT)) }
-    }
-
-    /// Reads what is available without blocking.
-    ///
-    /// - Returns: The bytes read, 0 at end of stream, or `nil` when nothing is available.
-    /// - Throws: ``SystemError`` when the connection failed.
-    static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int? {
-        while true {
-            let count = recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
-            if count >= 0 { return count }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return nil
-            default: throw SystemError("recv")
-            }
-        }
     }
 }

@@ -1,4 +1,5 @@
 import CSystemShims
+import ChatSystem
 import Glibc
 
 /// An eventfd that one thread polls and others write to wake it (the accept thread's stop signal).

@@ -1,9 +1,10 @@
 import Glibc
 
-/// Starts detached POSIX threads with a chosen stack size.
+/// Starts POSIX threads with a chosen stack size.
 ///
 /// Foundation's `Thread` would do, but costs a larger default stack and an object per thread;
-/// a thread per connection wants the stack small. The client uses it too, for its long-lived loops.
+/// a thread per connection wants the stack small. The client uses it for its long-lived loops and
+/// the bench for its event loops (joinable, see ``spawnJoinable(_:)``).
 public enum ThreadSpawner {
     private final class Box {
         let body: () -> Void
@@ -21,11 +22,30 @@ public enum ThreadSpawner {
     public static func spawn(
         stackSize: Int?, blockingSignals: Bool = false, _ body: @escaping @Sendable () -> Void
     ) throws(SystemError) {
+        _ = try create(stackSize: stackSize, detached: true, blockingSignals: blockingSignals, body)
+    }
+
+    /// Starts `body` on a new joinable thread with the system's default stack.
+    ///
+    /// - Returns: The thread, for ``join(_:)``.
+    /// - Throws: ``SystemError`` when the thread cannot be created.
+    public static func spawnJoinable(_ body: @escaping @Sendable () -> Void) throws(SystemError) -> pthread_t {
+        try create(stackSize: nil, detached: false, blockingSignals: false, body)
+    }
+
+    /// Waits for a thread from ``spawnJoinable(_:)`` to end.
+    public static func join(_ thread: pthread_t) {
+        pthread_join(thread, nil)
+    }
+
+    private static func create(
+        stackSize: Int?, detached: Bool, blockingSignals: Bool, _ body: @escaping @Sendable () -> Void
+    ) throws(SystemError) -> pthread_t {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
         defer { pthread_attr_destroy(&attributes) }
         if let stackSize { pthread_attr_setstacksize(&attributes, stackSize) }
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        if detached { pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED)) }
         // A new thread inherits its creator's mask: block everything while creating it, then restore.
         var previous = sigset_t()
         if blockingSignals {
@@ -49,12 +69,6 @@ public enum ThreadSpawner {
             Unmanaged<Box>.fromOpaque(box).release()
             throw SystemError("pthread_create", code: rc)
         }
+        return thread
     }
-}
-
-/// The monotonic clock, in nanoseconds.
-func monotonicNanoseconds() -> UInt64 {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
 }
