@@ -26,8 +26,8 @@ final class Terminal {
     private var overlays: [Overlay] = []
     /// The overlays of every row, written again after each `doupdate`.
     private var rowOverlays: [[Overlay]] = []
-    /// The rows the last frame drew, so an unchanged row is not handed to curses again.
-    private var drawnRows: [Row] = []
+    /// The rows the last frame drew (`nil`: to draw again), so an unchanged row is not handed to curses again.
+    private var drawnRows: [Row?] = []
     private var cursor = (row: 0, column: 0)
 
     /// The terminal's size.
@@ -171,7 +171,7 @@ final class Terminal {
         let normal = palette.attributes(for: .plain)
         let shown = Array(frame.rows.prefix(rows))
         if drawnRows.count != shown.count || clear {
-            drawnRows = Array(repeating: [Span("\u{FFFD}")], count: shown.count)  // matches no frame row
+            drawnRows = Array(repeating: nil, count: shown.count)
             rowOverlays = Array(repeating: [], count: shown.count)
         }
         for (row, spans) in shown.enumerated() where spans != drawnRows[row] {
