@@ -24,10 +24,11 @@ let package = Package(
         .target(name: "ChatProtocol"),
         // Linux calls Swift's Glibc module leaves out (eventfd, accept4).
         .target(name: "CSystemShims"),
-        // The system pieces server, client and bench share: threads, the monotonic clock, the open-file
-        // limit, non-blocking receive, SystemError.
-        .target(name: "ChatSystem"),
-        // The threaded server as a library (also hosted in-process by the client).
+        // Everything below the protocol that server, client and bench share: threads, clocks, the lock,
+        // sockets (address lookup, set-up, non-blocking send and receive), wake-ups, errno errors, the
+        // open-file limit.
+        .target(name: "ChatSystem", dependencies: ["CSystemShims"]),
+        // The threaded server as a library (also hosted in-process by the `chatroom` executable).
         .target(
             name: "ChatServer",
             dependencies: [
@@ -52,19 +53,17 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"])]
         ),
-        // The client's connection and chat state; no terminal code.
-        .target(
-            name: "ChatClient",
-            dependencies: [
-                "ChatProtocol", "ChatServer", "ChatSystem", .product(name: "Logging", package: "swift-log"),
-            ]
-        ),
+        // The client's connection and chat state; no terminal code, and no server: it meets one over a socket.
+        .target(name: "ChatClient", dependencies: ["ChatProtocol", "ChatSystem"]),
         // The full-screen client: layout, widgets, keys, drawing. The only target that touches ncurses.
-        .target(name: "ChatTUI", dependencies: ["ChatClient", "ChatProtocol", "CNcursesw"]),
+        .target(name: "ChatTUI", dependencies: ["ChatClient", "ChatSystem", "CNcursesw"]),
         .executableTarget(
             name: "chatroom",
             // No swift-argument-parser here: it loads Foundation, 2.5 MiB of the client's memory (ClientArguments).
-            dependencies: ["ChatTUI", "ChatClient", "ChatProtocol"]
+            // ChatServer for the one-command start: with nothing answering, this process hosts the server.
+            dependencies: [
+                "ChatTUI", "ChatClient", "ChatServer", "ChatSystem", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The load tester as a library: epoll event loops, the open-loop timetable, statistics, reports.
         .target(
@@ -76,7 +75,9 @@ let package = Package(
         ),
         .executableTarget(
             name: "chatroom-bench",
-            dependencies: ["ChatBench", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "ChatBench", "ChatSystem", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // Blocking line clients and a scoped running server for tests.
         .target(
@@ -86,8 +87,10 @@ let package = Package(
         ),
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"]),
         .testTarget(
-            name: "ChatClientTests", dependencies: ["ChatClient", "ChatProtocol", "ChatServer", "ChatTestSupport"]
+            name: "ChatClientTests",
+            dependencies: ["ChatClient", "ChatProtocol", "ChatServer", "ChatSystem", "ChatTestSupport"]
         ),
+        .testTarget(name: "chatroomTests", dependencies: ["chatroom", "ChatClient", "ChatServer", "ChatTestSupport"]),
         .testTarget(name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatTestSupport", "CNcursesw"]),
         .testTarget(
             name: "ChatServerTests",

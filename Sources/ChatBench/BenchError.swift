@@ -1,4 +1,4 @@
-import Glibc
+import ChatSystem
 
 /// Why a bench run could not be made.
 public enum BenchError: Error, Equatable, CustomStringConvertible {
@@ -6,8 +6,8 @@ public enum BenchError: Error, Equatable, CustomStringConvertible {
     case invalidConfiguration(String)
     /// The host name did not resolve.
     case unresolvableHost(String)
-    /// A system call failed: its name and `errno`.
-    case system(call: String, errno: Int32)
+    /// A system call failed.
+    case system(SystemError)
     /// Not a single client was welcomed.
     case noClientConnected(failed: Int)
     /// Not enough descriptors for the clients even at the hard limit.
@@ -19,8 +19,8 @@ public enum BenchError: Error, Equatable, CustomStringConvertible {
             return text
         case .unresolvableHost(let host):
             return "cannot resolve \(host)"
-        case .system(let call, let code):
-            return "\(call): \(String(cString: strerror(code)))"
+        case .system(let error):
+            return error.description
         case .noClientConnected(let failed):
             return "no client was welcomed (\(failed) failed): is the server running there?"
         case .descriptorLimit(let needed, let limit):

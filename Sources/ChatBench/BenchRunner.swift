@@ -40,7 +40,13 @@ public struct BenchRunner: Sendable {
         if let limit = DescriptorLimit.raiseToHardLimit(), limit < needed {
             throw .descriptorLimit(needed: needed, limit: limit)
         }
-        let address = try ServerAddress(host: configuration.host, port: configuration.port)
+        let address: SocketAddress
+        do throws(ResolveError) {
+            // The first address the resolver prefers, for every client.
+            address = try SocketAddress.resolve(host: configuration.host, port: configuration.port)[0]
+        } catch {
+            throw .unresolvableHost(configuration.host)
+        }
         let pid = configuration.serverPID
         var serverBefore: ProcessSample?
         if pid > 0 {
@@ -89,7 +95,7 @@ public struct BenchRunner: Sendable {
         guard !present.isEmpty else { throw .noClientConnected(failed: connect.failed) }
 
         // The plan starts a little ahead, so that every loop has picked it up when the first message is due.
-        let start = Clock.monotonicNanoseconds() + 20_000_000
+        let start = monotonicNanoseconds() + 20_000_000
         let plan: LoadPlan
         if configuration.rate > 0 {
             let warmupEnd = start + UInt64(configuration.warmup * 1e9)
@@ -119,12 +125,12 @@ public struct BenchRunner: Sendable {
         // The drain: until every delivery owed is in, or `--drain` seconds after the last send.
         ticker.phase = "drain"
         let sendCap = plan.end + UInt64((configuration.drain + 60) * 1e9)
-        while control.loopsDoneSending.load(ordering: .acquiring) < loopCount && Clock.monotonicNanoseconds() < sendCap
+        while control.loopsDoneSending.load(ordering: .acquiring) < loopCount && monotonicNanoseconds() < sendCap
         {
             pause(milliseconds: 5, ticker: &ticker)
         }
-        let drainEnd = max(Clock.monotonicNanoseconds(), plan.end) + UInt64(configuration.drain * 1e9)
-        while Clock.monotonicNanoseconds() < drainEnd {
+        let drainEnd = max(monotonicNanoseconds(), plan.end) + UInt64(configuration.drain * 1e9)
+        while monotonicNanoseconds() < drainEnd {
             let owed = control.sent.load(ordering: .relaxed) * receivers
             if control.delivered.load(ordering: .relaxed) >= owed { break }
             pause(milliseconds: 5, ticker: &ticker)
@@ -179,12 +185,12 @@ public struct BenchRunner: Sendable {
 
     /// Waits until every client is welcomed (or failed) and every join announced, or the timeout.
     private func waitForConnections(_ control: RunControl, ticker: inout ProgressTicker) -> BenchReport.Connect {
-        let start = Clock.monotonicNanoseconds()
+        let start = monotonicNanoseconds()
         let deadline = start + UInt64(configuration.connectTimeout * 1e9)
         var welcomedAt: UInt64?
         ticker.phase = "connect"
         while true {
-            let now = Clock.monotonicNanoseconds()
+            let now = monotonicNanoseconds()
             let welcomed = control.welcomed.load(ordering: .relaxed)
             let failed = control.failed.load(ordering: .relaxed)
             let present = welcomed - control.lost.load(ordering: .relaxed)
@@ -207,7 +213,7 @@ public struct BenchRunner: Sendable {
     /// Sleeps until `time`, printing progress on the way.
     private func wait(until time: UInt64, ticker: inout ProgressTicker) {
         while true {
-            let now = Clock.monotonicNanoseconds()
+            let now = monotonicNanoseconds()
             guard now < time else { return }
             ticker.tick(now: now)
             sleep(until: min(time, ticker.nextTick))
@@ -215,7 +221,7 @@ public struct BenchRunner: Sendable {
     }
 
     private func pause(milliseconds: UInt64, ticker: inout ProgressTicker) {
-        let now = Clock.monotonicNanoseconds()
+        let now = monotonicNanoseconds()
         ticker.tick(now: now)
         sleep(until: min(now + milliseconds * 1_000_000, ticker.nextTick))
     }
@@ -230,7 +236,7 @@ public struct BenchRunner: Sendable {
         do {
             return try ThreadSpawner.spawnJoinable(body)
         } catch {
-            throw .system(call: error.call, errno: error.code)
+            throw .system(error)
         }
     }
 }
@@ -246,7 +252,7 @@ private struct WindowEdge {
 
     static func read(pid: Int32) -> WindowEdge {
         WindowEdge(
-            server: pid > 0 ? ProcessSample.read(pid: pid) : nil, benchCPU: Clock.processCPUNanoseconds(),
+            server: pid > 0 ? ProcessSample.read(pid: pid) : nil, benchCPU: processCPUNanoseconds(),
             machine: MachineSample.read())
     }
 }

@@ -1,3 +1,5 @@
+import ChatProtocol
+
 /// One simulated client, owned by the event loop that drives it.
 struct ClientState {
     /// Where a client is in its life.
@@ -19,8 +21,8 @@ struct ClientState {
     /// Its socket, or -1.
     var fd: Int32 = -1
     var phase = Phase.idle
-    /// The start of a line whose LF has not arrived yet.
-    var carry: [UInt8] = []
+    /// Splits what the server sends into lines, holding the start of a line whose LF has not arrived yet.
+    var framer = LineFramer(maxLineBytes: LoadLoop.maxLineBytes)
     /// Bytes the kernel did not take yet, from ``outboundStart`` on.
     var outbound: [UInt8] = []
     var outboundStart = 0

@@ -1,3 +1,4 @@
+import ChatSystem
 import CSystemShims
 import Glibc
 
@@ -30,10 +31,10 @@ struct Epoll: ~Copyable {
     /// Creates an epoll instance.
     ///
     /// - Parameter capacity: The most reports one ``wait(timeout:_:)`` hands out.
-    /// - Throws: ``BenchError/system(call:errno:)`` if the kernel refuses.
+    /// - Throws: ``BenchError/system(_:)`` if the kernel refuses.
     init(capacity: Int = 1024) throws(BenchError) {
         fd = CSystemShims_epoll_create()
-        guard fd >= 0 else { throw .system(call: "epoll_create1", errno: errno) }
+        guard fd >= 0 else { throw .system(SystemError("epoll_create1")) }
         self.capacity = min(capacity, 1024)
         reports = .allocate(capacity: self.capacity)
     }

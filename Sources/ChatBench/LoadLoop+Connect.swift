@@ -1,3 +1,5 @@
+import ChatProtocol
+import ChatSystem
 import Glibc
 
 extension LoadLoop {
@@ -6,16 +8,16 @@ extension LoadLoop {
         while inflight < inflightLimit && nextToConnect < clients.count {
             let slot = nextToConnect
             nextToConnect += 1
-            let fd = socket(
-                address.family, Int32(SOCK_STREAM.rawValue | SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue), 0)
-            guard fd >= 0 else {
+            let fd: Int32
+            do throws(SystemError) {
+                fd = try StreamSocket.open(family: address.family)
+            } catch {
                 clients[slot].phase = .closed
                 totals.failed += 1
-                control.noteConnectError(errno)
+                control.noteConnectError(error.code)
                 continue
             }
-            var one: Int32 = 1
-            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            StreamSocket.setNoDelay(fd)
             clients[slot].fd = fd
             clients[slot].phase = .connecting
             inflight += 1
@@ -85,7 +87,7 @@ extension LoadLoop {
         if clients[slot].fd >= 0 { close(clients[slot].fd) }
         clients[slot].fd = -1
         clients[slot].phase = .closed
-        clients[slot].carry = []
+        clients[slot].framer = LineFramer(maxLineBytes: Self.maxLineBytes)
         clients[slot].outbound = []
         clients[slot].outboundStart = 0
     }

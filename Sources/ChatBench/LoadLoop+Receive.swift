@@ -1,49 +1,34 @@
+import ChatSystem
 import ChatProtocol
 import Glibc
 
 extension LoadLoop {
     /// Reads what one client has waiting (one `recv` a turn: epoll is level-triggered) and handles each line.
     mutating func receive(_ slot: Int) {
-        let fd = clients[slot].fd
-        let carried = clients[slot].carry.count
-        if carried > 0 {
-            clients[slot].carry.withUnsafeBytes { bytes in
-                if let base = bytes.baseAddress { readBuffer.copyMemory(from: base, byteCount: bytes.count) }
-            }
+        let count: Int?
+        do throws(SystemError) {
+            count = try receiveAvailable(
+                clients[slot].fd, into: UnsafeMutableRawBufferPointer(start: readBuffer, count: Self.readCapacity))
+        } catch {
+            disconnect(slot, error: error.code)
+            return
         }
-        let count = recv(fd, readBuffer + carried, Self.readCapacity, 0)
+        guard let count else { return }
         guard count > 0 else {
-            if count == 0 {
-                disconnect(slot, error: 0)
-            } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
-                disconnect(slot, error: errno)
-            }
+            disconnect(slot, error: 0)
             return
         }
         // One clock reading for everything this read brought: the time it reached us.
-        let now = Clock.monotonicNanoseconds()
-        let filled = carried + count
-        var start = 0
-        while start < filled, let found = memchr(readBuffer + start, Int32(Wire.lineFeed), filled - start) {
-            let lineFeed = readBuffer.distance(to: found)
-            var end = lineFeed
-            if end > start && readBuffer.load(fromByteOffset: end - 1, as: UInt8.self) == Wire.carriageReturn {
-                end -= 1
-            }
-            handleLine(slot, UnsafeRawBufferPointer(start: readBuffer + start, count: end - start), now: now)
-            start = lineFeed + 1
-            if clients[slot].phase == .closed { return }
+        let now = monotonicNanoseconds()
+        // The framer leaves the client while it calls back into the loop, so the two accesses do not overlap.
+        var framer = LineFramer(maxLineBytes: 0)
+        swap(&framer, &clients[slot].framer)
+        _ = framer.push(UnsafeRawBufferPointer(start: readBuffer, count: count)) { frame in
+            // A line past every limit the protocol sets is dropped rather than held.
+            if case .line(let line) = frame { handleLine(slot, UnsafeRawBufferPointer(line), now: now) }
+            return clients[slot].phase != .closed
         }
-        let rest = filled - start
-        if rest == 0 {
-            if carried > 0 { clients[slot].carry.removeAll(keepingCapacity: true) }
-        } else if rest <= Self.carryLimit {
-            clients[slot].carry.removeAll(keepingCapacity: true)
-            clients[slot].carry.append(contentsOf: UnsafeRawBufferPointer(start: readBuffer + start, count: rest))
-        } else {
-            // A line past every limit the protocol sets: drop it rather than hold it.
-            clients[slot].carry = []
-        }
+        if clients[slot].phase != .closed { swap(&framer, &clients[slot].framer) }
     }
 
     /// Handles one line a client received.

@@ -1,3 +1,4 @@
+import ChatSystem
 import Glibc
 
 extension LoadLoop {
@@ -21,7 +22,7 @@ extension LoadLoop {
             control.loopsDoneSending.add(1, ordering: .releasing)
             return 10_000_000
         }
-        let after = Clock.monotonicNanoseconds()
+        let after = monotonicNanoseconds()
         return next > after ? Int64(min(next - after, 10_000_000)) : 0
     }
 
@@ -41,18 +42,17 @@ extension LoadLoop {
             skip()
             return
         }
-        let now = Clock.monotonicNanoseconds()
+        let now = monotonicNanoseconds()
         let token = BenchToken(sender: clients[slot].id, sequence: clients[slot].sequence, sendTime: now)
         let length = token.write(
             lineWithSize: configuration.size,
             into: UnsafeMutableRawBufferPointer(start: lineBuffer, count: BenchToken.maximumLineBytes))
         var written = 0
         if pending == 0 {
-            let rc = Glibc.send(clients[slot].fd, lineBuffer, length, Int32(MSG_NOSIGNAL))
-            if rc >= 0 {
-                written = rc
-            } else if errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR {
-                disconnect(slot, error: errno)
+            do throws(SystemError) {
+                written = try StreamSocket.send(clients[slot].fd, UnsafeRawBufferPointer(start: lineBuffer, count: length))
+            } catch {
+                disconnect(slot, error: error.code)
                 skip()
                 return
             }
@@ -91,17 +91,18 @@ extension LoadLoop {
         let fd = clients[slot].fd
         while clients[slot].pendingBytes > 0 {
             let start = clients[slot].outboundStart
-            let rc = clients[slot].outbound.withUnsafeBytes { bytes -> Int in
-                guard let base = bytes.baseAddress else { return 0 }
-                return Glibc.send(fd, base + start, bytes.count - start, Int32(MSG_NOSIGNAL))
+            let result = clients[slot].outbound.withUnsafeBytes { bytes in
+                Result { () throws(SystemError) in try StreamSocket.send(fd, UnsafeRawBufferPointer(rebasing: bytes[start...])) }
             }
-            if rc < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK { break }
-                disconnect(slot, error: errno)
+            let sent: Int
+            switch result {
+            case .success(let count): sent = count
+            case .failure(let error):
+                disconnect(slot, error: error.code)
                 return
             }
-            clients[slot].outboundStart += rc
+            guard sent > 0 else { break }  // the socket is full: wait for EPOLLOUT
+            clients[slot].outboundStart += sent
         }
         if clients[slot].pendingBytes == 0 {
             clients[slot].outbound.removeAll(keepingCapacity: true)

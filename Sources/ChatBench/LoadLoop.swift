@@ -1,3 +1,4 @@
+import ChatSystem
 import Glibc
 import Synchronization
 
@@ -7,7 +8,7 @@ import Synchronization
 /// thread; it talks to the coordinator only through ``RunControl``, once per turn.
 struct LoadLoop: ~Copyable {
     let configuration: BenchConfiguration
-    let address: ServerAddress
+    let address: SocketAddress
     let control: RunControl
     /// This loop's number, and how many loops there are.
     let index: Int
@@ -15,11 +16,11 @@ struct LoadLoop: ~Copyable {
     var clients: [ClientState]
     let epoll: Epoll
 
-    /// One buffer every client reads into: a client's unfinished line is copied in front first.
+    /// One buffer every client reads into (each client's framer keeps its unfinished line).
     let readBuffer: UnsafeMutableRawPointer
     static let readCapacity = 256 * 1024
-    /// An unfinished line longer than this is a server breaking the line limit: it is dropped.
-    static let carryLimit = 16 * 1024
+    /// A line longer than this is a server breaking the line limit: it is dropped.
+    static let maxLineBytes = 16 * 1024
     /// Where each outgoing line is built.
     let lineBuffer: UnsafeMutableRawPointer
 
@@ -63,9 +64,9 @@ struct LoadLoop: ~Copyable {
 
     /// Creates the loop for clients `index`, `index + loopCount`, ...
     ///
-    /// - Throws: ``BenchError/system(call:errno:)`` if epoll cannot be had.
+    /// - Throws: ``BenchError/system(_:)`` if epoll cannot be had.
     init(
-        configuration: BenchConfiguration, address: ServerAddress, control: RunControl, index: Int, loopCount: Int
+        configuration: BenchConfiguration, address: SocketAddress, control: RunControl, index: Int, loopCount: Int
     ) throws(BenchError) {
         self.configuration = configuration
         self.address = address
@@ -74,7 +75,7 @@ struct LoadLoop: ~Copyable {
         self.loopCount = loopCount
         clients = stride(from: index, to: configuration.clients, by: loopCount).map { ClientState(id: $0) }
         epoll = try Epoll()
-        readBuffer = .allocate(byteCount: Self.readCapacity + Self.carryLimit, alignment: 16)
+        readBuffer = .allocate(byteCount: Self.readCapacity, alignment: 16)
         lineBuffer = .allocate(byteCount: BenchToken.maximumLineBytes, alignment: 16)
         inflightLimit = max(1, (configuration.connectConcurrency + loopCount - 1) / loopCount)
     }
@@ -110,7 +111,7 @@ struct LoadLoop: ~Copyable {
             case .finish:
                 break
             }
-            let now = Clock.monotonicNanoseconds()
+            let now = monotonicNanoseconds()
             var timeout: Int64 = 10_000_000
             if scheduler != nil { timeout = sendDue(now) }
             markWindow(now)
@@ -118,7 +119,7 @@ struct LoadLoop: ~Copyable {
             for index in 0..<count { handle(epoll.report(index)) }
             publish()
         }
-        markWindow(Clock.monotonicNanoseconds())
+        markWindow(monotonicNanoseconds())
         return result
     }
 
@@ -160,10 +161,10 @@ struct LoadLoop: ~Copyable {
     /// Notes the thread's CPU time as the measured window opens and closes.
     mutating func markWindow(_ now: UInt64) {
         if windowCPUStart == nil && now >= measureFrom {
-            windowCPUStart = Clock.threadCPUNanoseconds()
+            windowCPUStart = threadCPUNanoseconds()
         }
         if result.windowCPU == nil, let start = windowCPUStart, now >= windowEnd {
-            result.windowCPU = Clock.threadCPUNanoseconds() - start
+            result.windowCPU = threadCPUNanoseconds() - start
         }
     }
 

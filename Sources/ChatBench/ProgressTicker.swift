@@ -1,10 +1,11 @@
+import ChatSystem
 import Synchronization
 
 /// Makes the progress line, once a second, from the running totals.
 struct ProgressTicker {
     let progress: (@Sendable (String) -> Void)?
     let control: RunControl
-    let start = Clock.monotonicNanoseconds()
+    let start = monotonicNanoseconds()
     /// When the next line is due.
     private(set) var nextTick: UInt64
     /// What the run is doing, shown first.
@@ -17,7 +18,7 @@ struct ProgressTicker {
         self.progress = progress
         self.control = control
         nextTick = start + 1_000_000_000
-        last = (start, 0, 0, Clock.processCPUNanoseconds())
+        last = (start, 0, 0, processCPUNanoseconds())
     }
 
     /// Emits a line if one is due.
@@ -27,7 +28,7 @@ struct ProgressTicker {
         guard let progress else { return }
         let sent = control.sent.load(ordering: .relaxed)
         let delivered = control.delivered.load(ordering: .relaxed)
-        let cpu = Clock.processCPUNanoseconds()
+        let cpu = processCPUNanoseconds()
         let seconds = Double(now - last.time) / 1e9
         var line = "[\(NumberFormat.fixed(Double(now - start) / 1e9, 1)) s] \(phase): "
         if phase == "connect" {

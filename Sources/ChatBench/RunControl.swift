@@ -1,4 +1,4 @@
-import ChatProtocol
+import ChatSystem
 import Synchronization
 
 /// What the coordinator and the event loops share: the phase, the plan, and running totals.

@@ -1,4 +1,5 @@
 import ChatProtocol
+import ChatSystem
 import Glibc
 
 /// The client's connection to a chat server: one network thread that connects, reads and writes,
@@ -86,7 +87,7 @@ public final class ChatConnection: Sendable {
     /// The options the connection was made with.
     public let options: Options
     private let shared = Locked(Shared())
-    private let wake: WakePipe
+    private let wake: PollWaker
     private let sink: @Sendable (ConnectionEvent) -> Void
 
     /// Creates a connection; nothing happens until ``start(adopting:)``.
@@ -94,11 +95,15 @@ public final class ChatConnection: Sendable {
     /// - Parameters:
     ///   - options: The server, the name to ask for, and the reconnection policy.
     ///   - sink: Called on the network thread with every ``ConnectionEvent``, in order; must not block.
-    /// - Throws: ``ClientError`` when the wake pipe cannot be made.
+    /// - Throws: ``ClientError`` when its waker (an eventfd) cannot be made.
     public init(options: Options, sink: @escaping @Sendable (ConnectionEvent) -> Void) throws(ClientError) {
         self.options = options
         self.sink = sink
-        self.wake = try WakePipe()
+        do throws(SystemError) {
+            self.wake = try PollWaker()
+        } catch {
+            throw .system(error)
+        }
     }
 
     /// Starts the network thread.
@@ -135,7 +140,7 @@ public final class ChatConnection: Sendable {
             shared.outbound.append(Wire.lineFeed)
             return true
         }
-        if queued { wake.signal() }
+        if queued { wake.wake() }
         return queued
     }
 
@@ -150,7 +155,7 @@ public final class ChatConnection: Sendable {
             shared.quitting = true
             return true
         }
-        if sent { wake.signal() } else { stop() }
+        if sent { wake.wake() } else { stop() }
     }
 
     /// Closes the connection at once and stops reconnecting; ``ConnectionEvent/closed`` is reported last.
@@ -159,7 +164,7 @@ public final class ChatConnection: Sendable {
             shared.stopped = true
             return shared.started
         }
-        if started { wake.signal() } else { sink(.closed) }
+        if started { wake.wake() } else { sink(.closed) }
     }
 
     // MARK: The network thread
@@ -175,7 +180,7 @@ public final class ChatConnection: Sendable {
                 sink(.connecting(options.address))
                 do throws(ClientError) {
                     socket = try ClientSocket.connect(
-                        to: options.address, timeout: options.connectTimeout, cancelFD: wake.readFD)
+                        to: options.address, timeout: options.connectTimeout, cancelFD: wake.fd)
                 } catch .cancelled {
                     break
                 } catch {
@@ -222,7 +227,7 @@ public final class ChatConnection: Sendable {
         while !isStopped {
             let left = ContinuousClock.now.duration(to: deadline)
             if left <= .zero { return true }
-            var fds = [pollfd(fd: wake.readFD, events: Int16(POLLIN), revents: 0)]
+            var fds = [pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0)]
             if poll(&fds, 1, left.pollTimeout) > 0 { wake.drain() }
         }
         return false
@@ -240,23 +245,23 @@ public final class ChatConnection: Sendable {
         while true {
             let (stopped, pending) = shared.withLock { ($0.stopped, $0.sentOffset < $0.outbound.count) }
             if stopped { return "stopped" }
-            // Until the next read is due, only the wake pipe and writing wake the thread (a hang-up still does).
+            // Until the next read is due, only the waker and writing wake the thread (a hang-up still does).
             let untilRead = ContinuousClock.now.duration(to: nextRead)
             let reading = untilRead <= .zero
             var fds = [
                 pollfd(
                     fd: fd, events: (reading ? Int16(POLLIN) : 0) | (pending ? Int16(POLLOUT) : 0), revents: 0),
-                pollfd(fd: wake.readFD, events: Int16(POLLIN), revents: 0),
+                pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0),
             ]
             if poll(&fds, 2, reading ? -1 : untilRead.pollTimeout) < 0 {
                 if errno == EINTR { continue }
-                return "poll failed: \(ClientError.system("poll", errno))"
+                return "poll failed: \(SystemError("poll"))"
             }
             if fds[1].revents != 0 { wake.drain() }
             do throws(ClientError) {
                 if fds[0].revents & Int16(POLLOUT) != 0 { try flush(fd) }
                 if fds[0].revents & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
-                    guard let count = try ClientSocket.receive(fd, into: buffer) else { continue }
+                    guard let count = try receive(fd, into: buffer) else { continue }
                     nextRead = ContinuousClock.now + options.readInterval
                     if count == 0 {
                         return farewell.map { "the server closed the connection: \($0)" }
@@ -308,6 +313,15 @@ public final class ChatConnection: Sendable {
         }
     }
 
+    /// Reads what is available without blocking (``receiveAvailable(_:into:)``), in the client's errors.
+    private func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(ClientError) -> Int? {
+        do throws(SystemError) {
+            return try receiveAvailable(fd, into: buffer)
+        } catch {
+            throw .system(error)
+        }
+    }
+
     private func enqueue(_ line: String) {
         shared.withLock {
             $0.outbound.append(contentsOf: line.utf8)
@@ -322,9 +336,14 @@ public final class ChatConnection: Sendable {
         }
         guard !chunk.isEmpty else { return }
         let result = chunk.withUnsafeBytes { bytes in
-            Result { () throws(ClientError) in try ClientSocket.send(fd, bytes) }
+            Result { () throws(SystemError) in try StreamSocket.send(fd, bytes) }
         }
-        let sent = try result.get()
+        let sent: Int
+        do throws(SystemError) {
+            sent = try result.get()
+        } catch {
+            throw .system(error)
+        }
         shared.withLock { shared in
             shared.sentOffset += sent
             if shared.sentOffset >= shared.outbound.count {

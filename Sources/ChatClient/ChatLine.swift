@@ -144,17 +144,12 @@ extension ChatLine {
         guard !needle.isEmpty else { return false }
         let haystack = Array(text.utf8)
         guard haystack.count >= needle.count else { return false }
-        func isNameByte(_ byte: UInt8) -> Bool {
-            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x5F || byte == 0x2D
-                || (byte >= 0x41 && byte <= 0x5A)
-        }
         // The needle is lower case (a name key); the text is folded to lower case as it is compared.
-        func lowered(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte + 32 : byte }
         var start = 0
         while start + needle.count <= haystack.count {
-            if haystack[start..<start + needle.count].lazy.map(lowered).elementsEqual(needle)
-                && (start == 0 || !isNameByte(haystack[start - 1]))
-                && (start + needle.count == haystack.count || !isNameByte(haystack[start + needle.count]))
+            if haystack[start..<start + needle.count].lazy.map(Name.lowercased).elementsEqual(needle)
+                && (start == 0 || !Name.isNameByte(haystack[start - 1]))
+                && (start + needle.count == haystack.count || !Name.isNameByte(haystack[start + needle.count]))
             {
                 return true
             }

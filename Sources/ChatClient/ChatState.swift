@@ -54,6 +54,8 @@ public struct ChatState: Sendable {
     private var usersRequests: [UsersRequest] = []
     /// Lines to show, instead of the `PONG`, when the ping with that token is answered.
     private var pongActions: [String: [ChatLine.Kind]] = [:]
+    /// `/help` requests so far, for the token of the `/ping` that follows each.
+    private var helpRequests = 0
     /// The reason of the last failed attempt, so a run of identical failures is noted once.
     private var lastFailure: String?
 
@@ -75,6 +77,12 @@ public struct ChatState: Sendable {
     /// Records that `/ping TOKEN` went to the server, so its `PONG` shows `lines` instead of itself.
     public mutating func sentPing(token: String, showingOnReply lines: [ChatLine.Kind]) {
         pongActions[token] = lines
+    }
+
+    /// A new token for the `/ping` that follows a `/help` (see ``ChatConnection/submit(_:state:clientHelp:)``).
+    mutating func nextHelpToken() -> String {
+        helpRequests += 1
+        return "chatroom-help-\(helpRequests)"
     }
 
     /// Adds a note from the client.

@@ -1,9 +1,9 @@
-import Glibc
+import ChatSystem
 
 /// A failure the client reports to its user.
 public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// A system call failed; the call's name and its `errno`.
-    case system(String, Int32)
+    /// A system call failed.
+    case system(SystemError)
     /// The host name could not be resolved; the resolver's message.
     case resolve(String, String)
     /// Nothing listens at the address (the connection was refused).
@@ -15,7 +15,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .system(let call, let code): "\(call): \(String(cString: strerror(code)))"
+        case .system(let error): error.description
         case .resolve(let host, let message): "cannot resolve \(host): \(message)"
         case .refused(let address): "nothing answers on \(address) (connection refused)"
         case .unreachable(let address, let reason): "cannot connect to \(address): \(reason)"

@@ -13,7 +13,7 @@ enum DetachedThread {
         do {
             try ThreadSpawner.spawn(stackSize: nil, blockingSignals: true, body)
         } catch {
-            throw .system("pthread_create", error.code)
+            throw .system(error)
         }
     }
 }

@@ -1,6 +1,8 @@
 import ChatProtocol
 
 /// What a line the user typed (or a script wrote) does, the same in the TUI and in plain mode.
+///
+/// ``ChatConnection/submit(_:state:clientHelp:)`` carries it out; this type only reads the line.
 public enum OutgoingLine: Equatable, Sendable {
     /// Send this line to the server.
     case send(String)
@@ -15,11 +17,9 @@ public enum OutgoingLine: Equatable, Sendable {
     /// A blank line: nothing to do.
     case nothing
 
-    /// The client's own commands, as typed (for `/help` and tab completion).
-    public static let clientCommands = ["clear"]
-
-    /// Every command word a user may type, after the slash.
-    public static let commandWords = Command.words + clientCommands
+    /// Every command a user may type, with its slash: the server's and the client's own (`/clear`),
+    /// for tab completion.
+    public static let commands = (Command.words + ["clear"]).map { "/" + $0 }
 
     /// Reads a typed line.
     ///

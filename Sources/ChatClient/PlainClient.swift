@@ -1,4 +1,5 @@
 import ChatProtocol
+import ChatSystem
 import Glibc
 
 /// Plain mode, for scripts and pipes: each input line is sent as the TUI would send it, and each
@@ -44,6 +45,9 @@ public struct PlainClient {
         self.now = now
     }
 
+    /// The longest input line sent, in bytes.
+    static let maxInputLineBytes = 64 * 1024
+
     /// Runs until the input is answered, `/quit` is done, or the connection is lost.
     ///
     /// - Parameter socket: A socket already connected to the server, or `nil` to connect.
@@ -59,20 +63,18 @@ public struct PlainClient {
         var reading = true
         var quitting = false
         var finished = false
-        var pending: [UInt8] = []
+        // Typed lines longer than this are not sent (the server refuses lines past 4,096 bytes anyway).
+        var framer = LineFramer(maxLineBytes: Self.maxInputLineBytes)
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
 
-        func submit(_ line: String) {
-            switch OutgoingLine.interpret(line) {
-            case .nothing, .clear:
+        func submit(_ frame: LineFramer.Frame) {
+            guard case .line(let bytes) = frame else {
+                note("a line longer than \(Self.maxInputLineBytes) bytes was not sent")
+                return
+            }
+            switch connection.submit(String(decoding: bytes, as: UTF8.self), state: &state) {
+            case .nothing, .clear, .sent, .notConnected:
                 break
-            case .send(let wire):
-                connection.send(wire)
-            case .help:
-                connection.send(Command.help.wireLine)
-            case .users:
-                state.sentUsersRequest(.typed)
-                connection.send(Command.users.wireLine)
             case .quit:
                 quitting = true
                 reading = false
@@ -87,28 +89,22 @@ public struct PlainClient {
             ]
             let watchInput = welcomed && reading
             if poll(&fds, watchInput ? 2 : 1, -1) < 0 && errno != EINTR {
-                throw .system("poll", errno)
+                throw .system(SystemError("poll"))
             }
             if watchInput && fds[1].revents != 0 {
                 let count = chunk.withUnsafeMutableBytes { read(input, $0.baseAddress, $0.count) }
                 if count > 0 {
-                    pending.append(contentsOf: chunk[..<count])
-                    while reading, let lf = pending.firstIndex(of: Wire.lineFeed) {
-                        var line = pending[..<lf]
-                        if line.last == Wire.carriageReturn { line = line.dropLast() }
-                        let text = String(decoding: line, as: UTF8.self)
-                        pending.removeSubrange(...lf)
-                        submit(text)
+                    _ = chunk.withUnsafeBytes { bytes in
+                        framer.push(UnsafeRawBufferPointer(rebasing: bytes[..<count])) { frame in
+                            submit(frame)
+                            return reading
+                        }
                     }
                 } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
-                    if reading && !pending.isEmpty {
-                        submit(String(decoding: pending, as: UTF8.self))
-                        pending.removeAll()
-                    }
+                    if reading { framer.finish(submit) }
                     if reading {
                         reading = false
-                        state.sentPing(token: endToken, showingOnReply: [])
-                        connection.send(Command.ping(endToken).wireLine)
+                        connection.ping(endToken, showingOnReply: [], state: &state)
                     }
                 }
             }

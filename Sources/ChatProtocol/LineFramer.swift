@@ -1,3 +1,5 @@
+import Glibc
+
 /// Splits a byte stream into lines of at most ``Wire/maxLineBytes`` bytes.
 ///
 /// The framer never buffers more than the limit (plus one byte for a pending CR): a line that grows
@@ -105,17 +107,29 @@ public struct LineFramer: Sendable {
         return end
     }
 
+    /// Ends the stream: an unfinished line held from earlier input (one the stream ended without a line
+    /// feed) is passed to `body` as a line, and the framer is empty again.
+    ///
+    /// - Parameter body: Called with the last line, if there is one.
+    public mutating func finish(_ body: (Frame) throws -> Void) rethrows {
+        defer {
+            partial.removeAll(keepingCapacity: true)
+            discarding = false
+        }
+        guard !discarding, !partial.isEmpty else { return }
+        if partial.last == Wire.carriageReturn { partial.removeLast() }
+        try partial.withUnsafeBufferPointer { try body(.line($0)) }
+    }
+
     /// Feeds bytes held in an array; see ``push(_:_:)-(UnsafeRawBufferPointer,_)``.
     public mutating func push(_ bytes: [UInt8], _ body: (Frame) throws -> Void) rethrows {
         try bytes.withUnsafeBytes { try push($0, body) }
     }
 
+    @inline(__always)
     private static func indexOfLineFeed(_ chunk: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        var index = start
-        while index < chunk.count {
-            if chunk[index] == Wire.lineFeed { return index }
-            index += 1
-        }
-        return nil
+        guard start < chunk.count, let base = chunk.baseAddress else { return nil }
+        guard let found = memchr(base + start, Int32(Wire.lineFeed), chunk.count - start) else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 }

@@ -18,8 +18,7 @@ public enum Name {
             throw .badName("a name is 1 to \(maxLength) characters")
         }
         // Which characters first: a name with an accent is refused for the accent, not for its byte count.
-        guard bytes.allSatisfy({ isLetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") })
-        else {
+        guard bytes.allSatisfy(isNameByte) else {
             throw .badName("a name holds only ASCII letters, digits, _ and -")
         }
         guard isLetter(first) else {
@@ -45,7 +44,21 @@ public enum Name {
 
     /// The key under which a name is unique: its ASCII lowercase form.
     public static func key(_ name: some StringProtocol) -> String {
-        String(decoding: name.utf8.map { isUpper($0) ? $0 + 32 : $0 }, as: UTF8.self)
+        String(decoding: name.utf8.map(lowercased), as: UTF8.self)
+    }
+
+    /// Whether a byte may be part of a name: an ASCII letter, digit, `_` or `-`.
+    ///
+    /// Text mentions a name where the name stands between bytes that are not name bytes.
+    @inline(__always)
+    public static func isNameByte(_ byte: UInt8) -> Bool {
+        isLetter(byte) || isDigit(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+    }
+
+    /// A byte folded as names are compared: ASCII upper case to lower case, every other byte as it is.
+    @inline(__always)
+    public static func lowercased(_ byte: UInt8) -> UInt8 {
+        isUpper(byte) ? byte + 32 : byte
     }
 
     /// Orders names case-insensitively, the order of a `USERS` line (ties broken by exact spelling).

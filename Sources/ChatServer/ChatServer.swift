@@ -77,7 +77,8 @@ public final class ChatServer: Sendable {
     let logger: Logger
     let registry: Registry
     private let listener = Locked(Listener())
-    private let stopSignal: WakeSignal
+    /// Wakes the accept thread to stop.
+    private let stopWaker: PollWaker
     private let nextID = Atomic<UInt64>(1)
     private let sessionSettings: SessionSettings
     /// File descriptors a connection holds: its socket alone (threads are woken by signal, not eventfd).
@@ -85,7 +86,7 @@ public final class ChatServer: Sendable {
 
     /// Creates a server; nothing listens until ``start()``.
     ///
-    /// - Throws: ``SystemError`` if the eventfd used to stop it cannot be made.
+    /// - Throws: ``SystemError`` if the eventfd that stops the accept thread cannot be made.
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "chatroom-server"))
         throws
     {
@@ -102,7 +103,7 @@ public final class ChatServer: Sendable {
             rate: configuration.rate,
             burst: configuration.burst,
             idleTimeout: UInt64(max(configuration.idleTimeout, 0) * 1e9))
-        self.stopSignal = try WakeSignal()
+        self.stopWaker = try PollWaker()
         // Connection threads are woken with a signal; its handler must be in place before any is sent.
         _ = CSystemShims_install_wake_handler()
     }
@@ -110,11 +111,11 @@ public final class ChatServer: Sendable {
     /// Binds, listens and starts accepting on a thread of its own.
     ///
     /// - Returns: The port the server listens on.
-    /// - Throws: ``SystemError`` if the address cannot be bound.
+    /// - Throws: ``ResolveError`` if the host does not resolve, ``SystemError`` if the address cannot be bound.
     @discardableResult
     public func start() throws -> Int {
         checkDescriptorLimit()
-        let (fd, port) = try Socket.listen(host: configuration.host, port: configuration.port)
+        let (fd, port) = try ServerSocket.listen(host: configuration.host, port: configuration.port)
         listener.withLock {
             $0.fd = fd
             $0.port = port
@@ -128,8 +129,7 @@ public final class ChatServer: Sendable {
             close(fd)
             throw error
         }
-        let shown = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        logger.info("listening on \(shown):\(port)")
+        logger.info("listening on \(SocketAddress.text(host: configuration.host, port: port))")
         return port
     }
 
@@ -150,7 +150,7 @@ public final class ChatServer: Sendable {
         let graceNanos = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
         let deadline = monotonicNanoseconds() + graceNanos
         logger.info("shutting down", metadata: ["clients": "\(registry.count)"])
-        stopSignal.signal()
+        stopWaker.wake()
         registry.closeAll(farewell: "server shutting down", deadline: deadline)
         // Sessions end by themselves by the deadline; wait for them (and the accept thread) a little past it.
         let waitUntil = deadline + 200_000_000
@@ -180,12 +180,12 @@ public final class ChatServer: Sendable {
         }
         while true {
             if starved {
-                var stop = pollfd(fd: stopSignal.fd, events: Int16(POLLIN), revents: 0)
+                var stop = pollfd(fd: stopWaker.fd, events: Int16(POLLIN), revents: 0)
                 if poll(&stop, 1, 100) > 0 { return }
             } else {
                 var fds = [
                     pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
-                    pollfd(fd: stopSignal.fd, events: Int16(POLLIN), revents: 0),
+                    pollfd(fd: stopWaker.fd, events: Int16(POLLIN), revents: 0),
                 ]
                 if poll(&fds, 2, -1) < 0 && errno != EINTR { return }
                 if fds[1].revents != 0 { return }
@@ -222,8 +222,8 @@ public final class ChatServer: Sendable {
     ///
     /// - Returns: The error when the process is out of descriptors or memory (the caller backs off).
     private func admit(_ fd: Int32, _ flushes: inout PendingFlushes) -> SystemError? {
-        Socket.configureAccepted(fd)
-        let peer = Socket.peer(fd)
+        ServerSocket.configureAccepted(fd)
+        let peer = ServerSocket.peer(fd)
         let connection = Connection(
             id: nextID.add(1, ordering: .relaxed).oldValue, fd: fd, peer: peer.description, address: peer.address)
         let name: String
@@ -267,7 +267,7 @@ public final class ChatServer: Sendable {
     private func refuse(_ fd: Int32, peer: String, limit: String, text: String) {
         logger.warning("refused", metadata: ["peer": "\(peer)", "limit": "\(limit)"])
         let refusal = Event.error(.serverFull, text).wireBytes + Event.bye("try again later").wireBytes
-        Socket.sendBestEffort(fd, refusal)
+        ServerSocket.sendBestEffort(fd, refusal)
         close(fd)
     }
 

@@ -190,7 +190,7 @@ final class Connection: Sendable {
                 var failed = false
                 let startedAt = monotonicNanoseconds()
                 do {
-                    sent = try Socket.send(fd, base, count: batch.count)
+                    sent = try StreamSocket.send(fd, base, count: batch.count)
                 } catch {
                     failed = true
                 }

@@ -32,12 +32,12 @@ final class DeferredFlusher: Sendable {
 
     let coalescing: WriteCoalescing
     private let state = Locked(State())
-    private let signal: WakeSignal
+    private let waker: PollWaker
 
     /// - Throws: ``SystemError`` if its eventfd cannot be made.
     init(coalescing: WriteCoalescing) throws {
         self.coalescing = coalescing
-        self.signal = try WakeSignal()
+        self.waker = try PollWaker()
     }
 
     /// Starts the thread.
@@ -49,7 +49,7 @@ final class DeferredFlusher: Sendable {
     /// everything when a connection closes).
     func stop() {
         state.withLock { $0.stopped = true }
-        signal.signal()
+        waker.wake()
     }
 
     /// Hands over connections whose lines were held back (see ``Connection/EnqueueResult/deferred(until:)``).
@@ -63,7 +63,7 @@ final class DeferredFlusher: Sendable {
             state.wakeAt = earliest
             return true
         }
-        if wake { signal.signal() }
+        if wake { waker.wake() }
     }
 
     private func run() {
@@ -99,9 +99,9 @@ final class DeferredFlusher: Sendable {
 
     /// Waits until `deadline` (`.max`: without limit) or a signal.
     private func sleep(until deadline: UInt64, now: UInt64) {
-        var descriptor = pollfd(fd: signal.fd, events: Int16(POLLIN), revents: 0)
+        var descriptor = pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0)
         let wait = deadline == .max ? -1 : deadline > now ? Int64(deadline - now) : 0
         _ = CSystemShims_poll_nanos(&descriptor, 1, wait)
-        if descriptor.revents & Int16(POLLIN) != 0 { signal.drain() }
+        if descriptor.revents & Int16(POLLIN) != 0 { waker.drain() }
     }
 }

@@ -4,7 +4,22 @@ import Glibc
 /// tokens carry it from sender to receiver).
 @inlinable
 public func monotonicNanoseconds() -> UInt64 {
+    nanoseconds(of: CLOCK_MONOTONIC)
+}
+
+/// CPU time the calling thread has used, in nanoseconds.
+public func threadCPUNanoseconds() -> UInt64 {
+    nanoseconds(of: CLOCK_THREAD_CPUTIME_ID)
+}
+
+/// CPU time this whole process has used (user and system, every thread), in nanoseconds.
+public func processCPUNanoseconds() -> UInt64 {
+    nanoseconds(of: CLOCK_PROCESS_CPUTIME_ID)
+}
+
+@inlinable @usableFromInline
+func nanoseconds(of clock: clockid_t) -> UInt64 {
     var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
+    clock_gettime(clock, &now)
     return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
 }

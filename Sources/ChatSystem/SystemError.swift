@@ -1,7 +1,7 @@
 import Glibc
 
 /// A failed system call, with the call's name and `errno`.
-public struct SystemError: Error, CustomStringConvertible, Sendable {
+public struct SystemError: Error, Equatable, CustomStringConvertible, Sendable {
     /// The call that failed.
     public var call: String
     /// The `errno` it left.

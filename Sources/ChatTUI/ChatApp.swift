@@ -1,5 +1,5 @@
 import ChatClient
-import ChatProtocol
+import ChatSystem
 import Glibc
 
 /// The full-screen client: one UI thread that owns the terminal, polls the keyboard and a wake pipe,
@@ -71,7 +71,6 @@ public final class ChatApp {
     private var lastFrame: ContinuousClock.Instant?
     private let rowCache = RowCache()
     private var clearScreen = false
-    private var helpRequests = 0
 
     /// Runs the client until the user leaves; the terminal is restored on every way out.
     ///
@@ -127,7 +126,7 @@ public final class ChatApp {
             ]
             // While a frame is due, only keys wake the thread: messages gather in the inbox until then.
             if poll(&fds, frameDue == nil ? 2 : 1, timeout(frameDue: frameDue)) < 0 {
-                guard errno == EINTR else { throw ClientError.system("poll", errno) }
+                guard errno == EINTR else { throw ClientError.system(SystemError("poll")) }
             }
             if fds[0].revents & Int16(POLLIN) == 0 && fds[0].revents & Int16(POLLHUP | POLLERR | POLLNVAL) != 0 {
                 return  // the terminal is gone
@@ -150,7 +149,7 @@ public final class ChatApp {
 
     private func tick() {
         if policy.takeDue() {
-            if connection.send(Command.users.wireLine) { state.sentUsersRequest(.automatic) }
+            connection.requestUsers(.automatic, state: &state)
         }
         if let quitDeadline, ContinuousClock.now >= quitDeadline { done = true }
     }
@@ -194,7 +193,7 @@ public final class ChatApp {
         case .enter: if let line = editor.apply(.enter) { submit(line) }
         case .tab:
             if let completed = completer.complete(
-                text: editor.text, cursor: editor.cursor, names: state.users, commands: TabCompleter.commands)
+                text: editor.text, cursor: editor.cursor, names: state.users)
             {
                 editor.replace(text: completed.text, cursor: completed.cursor)
             }
@@ -248,7 +247,8 @@ public final class ChatApp {
 
     private func submit(_ line: String) {
         scroll.scrollToBottom()
-        switch OutgoingLine.interpret(line) {
+        let clientHelp = Self.helpLines.map { ChatLine.Kind.help($0) }
+        switch connection.submit(line, state: &state, clientHelp: clientHelp) {
         case .nothing:
             break
         case .clear:
@@ -256,34 +256,15 @@ public final class ChatApp {
             scroll = PaneScroll()
         case .quit:
             leave()
-        case .send(let wire):
-            send(wire, typed: line)
-        case .users:
-            if send(Command.users.wireLine, typed: line) {
-                state.sentUsersRequest(.typed)
-                policy.sentByUser()
-            }
-        case .help:
-            let local = Self.helpLines.map { ChatLine.Kind.help($0) }
-            if send(Command.help.wireLine, typed: line) {
-                // The PONG comes after every HELP line, so the client's own help follows the server's.
-                helpRequests += 1
-                let token = "chatroom-help-\(helpRequests)"
-                state.sentPing(token: token, showingOnReply: local)
-                connection.send(Command.ping(token).wireLine)
-            } else {
-                for kind in local { state.add(kind, at: LocalTime.now()) }
+        case .sent(let sent):
+            if sent == .users { policy.sentByUser() }
+        case .notConnected(let unsent):
+            state.add(.problem("not connected, nothing was sent (your line is back in the input)"), at: LocalTime.now())
+            editor.replace(text: line, cursor: line.count)
+            if unsent == .help {
+                for kind in clientHelp { state.add(kind, at: LocalTime.now()) }
             }
         }
-    }
-
-    /// Sends a line; when not connected, says so and puts the typed line back in the input.
-    @discardableResult
-    private func send(_ wire: String, typed: String) -> Bool {
-        if connection.send(wire) { return true }
-        state.add(.problem("not connected, nothing was sent (your line is back in the input)"), at: LocalTime.now())
-        editor.replace(text: typed, cursor: typed.count)
-        return false
     }
 
     /// Leaves: `/quit` and a short wait for the server's goodbye, or at once when not connected

@@ -1,3 +1,4 @@
+import ChatClient
 import CNcursesw
 
 /// Maps each ``Style`` to curses attributes and a colour pair, with colours when the terminal has them.

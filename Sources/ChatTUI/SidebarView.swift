@@ -1,4 +1,4 @@
-import ChatProtocol
+import ChatClient
 
 /// The user list on the right: a title with the count, then the names, the user's own marked.
 enum SidebarView {

@@ -63,23 +63,3 @@ extension Array where Element == Span {
     /// The columns the row takes.
     var columns: Int { reduce(0) { $0 + DisplayWidth.columns(of: $1.text) } }
 }
-
-/// The stable colour of a name: the same name gets the same colour in every client and every run.
-enum NameColor {
-    /// How many name colours there are.
-    static let count = 6
-
-    /// The colour index of a name, from an FNV-1a hash of its case-insensitive form (names are
-    /// unique case-insensitively, so `Alice` and `alice` are one person and one colour).
-    ///
-    /// - Parameter name: A user name.
-    /// - Returns: A value in `0..<count`.
-    static func index(of name: String) -> Int {
-        var hash: UInt32 = 2_166_136_261
-        for byte in name.utf8 {
-            let lower = byte >= 0x41 && byte <= 0x5A ? byte + 32 : byte
-            hash = (hash ^ UInt32(lower)) &* 16_777_619
-        }
-        return Int(hash % UInt32(count))
-    }
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ChatBench
+import ChatSystem
 import Glibc
 
 @main
@@ -90,13 +91,5 @@ struct ChatroomBench: ParsableCommand {
 /// Writes text to standard error, unbuffered (the progress lines interleave with nothing else).
 private func writeStandardError(_ text: String) {
     var text = text
-    text.withUTF8 { bytes in
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(STDERR_FILENO, bytes.baseAddress.map { $0 + offset }, bytes.count - offset)
-            if written < 0 && errno == EINTR { continue }
-            guard written > 0 else { return }
-            offset += written
-        }
-    }
+    _ = text.withUTF8 { writeAll(STDERR_FILENO, UnsafeRawBufferPointer($0)) }
 }

@@ -14,35 +14,38 @@ struct ChatroomServer: ParsableCommand {
             """
     )
 
+    /// The library's defaults are the options' defaults: one place says what a plain server does.
+    private static let defaults = ChatServer.Configuration()
+
     @Option(help: "The address to listen on.")
-    var host = "127.0.0.1"
+    var host = defaults.host
 
     @Option(help: "The TCP port to listen on (0 picks a free one).")
-    var port = 7777
+    var port = defaults.port
 
     @Option(help: "The most clients connected at once; past it a new connection gets ERROR server-full and BYE.")
-    var maxClients = 10_000
+    var maxClients = defaults.maxClients
 
     @Option(name: .customLong("max-per-ip"), help: "The most connections from one IP address (0: no limit).")
-    var maxPerIP = 0
+    var maxPerIP = defaults.maxPerAddress
 
     @Option(help: "A client whose unsent output passes this is dropped as slow (bytes, or with KiB/MiB/GiB).")
-    var sendq = ByteCount(bytes: 1 << 20)
+    var sendq = ByteCount(bytes: defaults.sendQueueBytes)
 
     @Option(help: "Lines a second one client may send (0: no limit); a faster client is read later, never cut off.")
-    var rate = LineRate(perSecond: 20)
+    var rate = LineRate(perSecond: defaults.rate)
 
     @Option(help: "Lines a client may send at once before --rate applies.")
-    var burst = 60
+    var burst = defaults.burst
 
     @Option(help: "Seconds of silence after which a connection is closed (0: never).")
-    var idleTimeout = 0
+    var idleTimeout = Int(defaults.idleTimeout)
 
     @Option(
         help: ArgumentHelp(
             "Milliseconds a client that receives room events steadily waits between writes, so one write carries several lines (0: every line at once).",
             valueName: "ms"))
-    var coalesce = 2.0
+    var coalesce = defaults.coalescingInterval * 1000
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info

@@ -1,5 +1,5 @@
 import ChatClient
-import ChatProtocol
+import ChatSystem
 import ChatTUI
 import Glibc
 
@@ -16,7 +16,7 @@ struct Chatroom {
             exit(64)  // EX_USAGE
         }
         if arguments.help {
-            write(ClientArguments.helpText, to: STDOUT_FILENO)
+            writeLine(ClientArguments.helpText, to: STDOUT_FILENO)
             exit(0)
         }
         do {
@@ -46,7 +46,7 @@ struct Chatroom {
         if lineMode {
             for note in notes { Self.writeError("chatroom: \(note)") }
             let client = PlainClient(
-                options: connection, output: { Self.write($0, to: STDOUT_FILENO) },
+                options: connection, output: { writeLine($0, to: STDOUT_FILENO) },
                 note: { Self.writeError("chatroom: \($0)") })
             return try client.run(adopting: meeting?.socket)
         }
@@ -57,20 +57,6 @@ struct Chatroom {
     }
 
     private static func writeError(_ line: String) {
-        write(line, to: STDERR_FILENO)
-    }
-
-    private static func write(_ line: String, to fd: Int32) {
-        var bytes = Array(line.utf8)
-        bytes.append(0x0A)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
+        writeLine(line, to: STDERR_FILENO)
     }
 }

@@ -1,6 +1,7 @@
 import ChatClient
 import ChatProtocol
 import ChatServer
+import ChatSystem
 import ChatTestSupport
 import Testing
 

@@ -1,3 +1,4 @@
+import ChatClient
 import ChatTUI
 import Testing
 
@@ -37,7 +38,7 @@ import Testing
         Completion("日", 1, names: ["日本", "alice"], [("日本: ", 4)]),
     ])
     func completesANameAtLineStart(_ completion: Completion) {
-        Self.check(completion, commands: TabCompleter.commands)
+        Self.check(completion, commands: OutgoingLine.commands)
     }
 
     @Test(arguments: [
@@ -48,7 +49,7 @@ import Testing
         Completion("/q x", 2, [("/quit x", 6)]),
     ])
     func completesACommand(_ completion: Completion) {
-        Self.check(completion, commands: TabCompleter.commands)
+        Self.check(completion, commands: OutgoingLine.commands)
     }
 
     @Test(arguments: [
@@ -58,7 +59,7 @@ import Testing
         Completion("/dm ca hi", 6, names: people, [("/dm carol hi", 10)]),
     ])
     func completesTheDirectMessageName(_ completion: Completion) {
-        Self.check(completion, commands: TabCompleter.commands)
+        Self.check(completion, commands: OutgoingLine.commands)
     }
 
     @Test(arguments: [
@@ -68,7 +69,7 @@ import Testing
         Completion("👍 b", 3, names: people, [("👍 Bea ", 6), ("👍 bob ", 6)]),
     ])
     func completesANameMidLine(_ completion: Completion) {
-        Self.check(completion, commands: TabCompleter.commands)
+        Self.check(completion, commands: OutgoingLine.commands)
     }
 
     @Test(arguments: [

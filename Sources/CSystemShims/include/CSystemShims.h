@@ -19,8 +19,6 @@ int CSystemShims_poll_nanos(struct pollfd *fds, unsigned long count, int64_t tim
 
 // MARK: epoll, for chatroom-bench's event loop (Swift's Glibc module has no <sys/epoll.h>).
 
-#include <stdint.h>
-
 /// Event bits, the same values as <sys/epoll.h>'s (shims.c checks that they are).
 #define CSystemShims_EPOLLIN 0x001u
 #define CSystemShims_EPOLLOUT 0x004u

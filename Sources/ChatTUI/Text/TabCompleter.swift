@@ -1,3 +1,5 @@
+import ChatClient
+
 /// Tab completion of names and commands for the input line.
 ///
 /// It completes the word before the cursor (the clusters back to the previous space), by context:
@@ -26,9 +28,6 @@
 ///     completer.reset()
 /// ```
 public struct TabCompleter: Equatable, Sendable {
-    /// The commands the client understands, as typed.
-    public static let commands = ["/help", "/users", "/dm", "/bc", "/nick", "/ping", "/quit", "/clear"]
-
     /// A completion in progress: what Tab cycles through.
     private struct Cycle: Equatable, Sendable {
         var head: String
@@ -65,7 +64,7 @@ public struct TabCompleter: Equatable, Sendable {
         text: String,
         cursor: Int,
         names: [String],
-        commands: [String] = TabCompleter.commands
+        commands: [String] = OutgoingLine.commands
     ) -> (text: String, cursor: Int)? {
         if var current = cycle, current.line == text, current.cursor == cursor {
             current.index = (current.index + 1) % current.completions.count

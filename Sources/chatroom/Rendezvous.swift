@@ -1,22 +1,25 @@
-import ChatProtocol
+import ChatClient
 import ChatServer
 import Logging
 
-/// Finds the server to talk to, hosting one in this process when nothing answers.
-public enum Rendezvous {
+/// Finds the server to talk to, hosting one in this process when nothing answers: the one-command start.
+///
+/// It lives in the `chatroom` executable, the one place that may embed ``ChatServer``: the client library
+/// only ever talks to a server over a socket.
+enum Rendezvous {
     /// The connection made, and the server hosted to make it, if any.
-    public struct Meeting: Sendable {
+    struct Meeting: Sendable {
         /// A socket connected to the server; the caller owns it.
-        public var socket: Int32
+        var socket: Int32
         /// The server this process started because nothing answered, or `nil`.
-        public var hostedServer: ChatServer?
+        var hostedServer: ChatServer?
     }
 
     /// What to tell the user when this process hosts the server.
     ///
     /// - Parameter address: Where the hosted server listens.
-    public static func hostingNote(_ address: ServerAddress) -> String {
-        let command = address.port == Wire.defaultPort ? "chatroom" : "chatroom --port \(address.port)"
+    static func hostingNote(_ address: ServerAddress) -> String {
+        let command = address.port == ServerAddress.defaultPort ? "chatroom" : "chatroom --port \(address.port)"
         return "nothing answered on \(address), so this chatroom hosts the server there: others on this machine "
             + "join with `\(command)`; it stops when you quit"
     }
@@ -33,7 +36,7 @@ public enum Rendezvous {
     ///   - timeout: How long a connection attempt may take.
     /// - Returns: The connected socket and the hosted server.
     /// - Throws: ``ClientError`` when no connection could be made.
-    public static func meet(
+    static func meet(
         at address: ServerAddress, hostIfAbsent: Bool, timeout: Duration = .seconds(10)
     ) throws(ClientError) -> Meeting {
         do throws(ClientError) {

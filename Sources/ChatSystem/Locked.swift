@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A value behind a pthread mutex.
 ///
@@ -10,7 +6,11 @@ import Darwin
 /// ThreadSanitizer cannot see, so every access it guards is reported as a race. A pthread mutex is
 /// understood by the sanitizer, which keeps `swift test --sanitize=thread` meaningful.
 /// Hold it only for memory work: never across a socket call.
-public final class Locked<Value>: @unchecked Sendable {
+///
+/// `Value` must be `Sendable`: the lock makes the box shareable between threads, so whatever is inside
+/// must be safe to hand from one thread to another. A non-`Sendable` class inside would otherwise become
+/// reachable from every thread that holds the box, with nothing checking what it does.
+public final class Locked<Value: Sendable>: @unchecked Sendable {
     // @unchecked: `value` is only touched inside `withLock`, under `mutex`.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var value: Value
