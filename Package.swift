@@ -96,6 +96,8 @@ let package = Package(
             name: "ChatServerTests",
             dependencies: ["ChatServer", "ChatProtocol", "ChatTestSupport"]
         ),
+        // scripts/check_module_graph.py on the real tree and on copies with wrong arrows planted.
+        .testTarget(name: "ModuleGraphTests"),
         .testTarget(name: "ChatBenchTests", dependencies: ["ChatBench", "ChatServer", "ChatTestSupport"]),
     ]
 )

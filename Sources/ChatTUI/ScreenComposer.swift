@@ -1,6 +1,6 @@
 import ChatClient
 
-/// Builds the whole screen, as a ``Frame``, from the chat state: layout, pane, sidebar, status
+/// Builds the whole screen, as a ``Screen``, from the chat state: layout, pane, sidebar, status
 /// line and input line. Pure, so every screen can be checked row by row in tests.
 enum ScreenComposer {
     /// What goes before the input text.
@@ -20,8 +20,8 @@ enum ScreenComposer {
     static func compose(
         state: ChatState, editor: InputEditor, scroll: PaneScroll, hosting: Bool, rows: Int, columns: Int,
         cache: RowCache? = nil
-    ) -> Frame {
-        var frame = Frame(height: rows)
+    ) -> Screen {
+        var frame = Screen(height: rows)
         switch Layout.compute(rows: rows, columns: columns) {
         case .tooSmall:
             let note = [

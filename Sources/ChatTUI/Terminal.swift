@@ -6,7 +6,7 @@ public struct TerminalError: Error, CustomStringConvertible {
     public var description: String
 }
 
-/// The one owner of curses: sets the terminal up, draws ``Frame``s, reads keys, and restores the
+/// The one owner of curses: sets the terminal up, draws ``Screen``s, reads keys, and restores the
 /// terminal in ``end()``. Used from one thread only (the UI thread); nothing else calls curses.
 ///
 /// ## Overlays
@@ -166,7 +166,7 @@ final class Terminal {
     ///
     /// - Parameter frame: The whole screen.
     /// - Parameter clear: Clear the terminal and draw everything again (Ctrl-L).
-    func draw(_ frame: Frame, clear: Bool = false) {
+    func draw(_ frame: Screen, clear: Bool = false) {
         if clear { clearok(window, true) }
         let normal = palette.attributes(for: .plain)
         let shown = Array(frame.rows.prefix(rows))

@@ -2,13 +2,13 @@
 ///
 /// Built by ``ScreenComposer`` from the chat state without touching the terminal, so tests compare
 /// exact screen rows.
-struct Frame: Equatable, Sendable {
+struct Screen: Equatable, Sendable {
     /// Every terminal row, top first; each no wider than the screen.
     var rows: [Row]
     /// Where the cursor goes, or `nil` to hide it.
     var cursor: (row: Int, column: Int)?
 
-    /// Creates a blank frame.
+    /// Creates a blank screen.
     ///
     /// - Parameter height: The terminal's rows.
     init(height: Int) {
@@ -16,7 +16,7 @@ struct Frame: Equatable, Sendable {
         cursor = nil
     }
 
-    static func == (lhs: Frame, rhs: Frame) -> Bool {
+    static func == (lhs: Screen, rhs: Screen) -> Bool {
         lhs.rows == rhs.rows && lhs.cursor?.row == rhs.cursor?.row && lhs.cursor?.column == rhs.cursor?.column
     }
 
