@@ -78,15 +78,19 @@ let package = Package(
             name: "chatroom-bench",
             dependencies: ["ChatBench", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        // Blocking line clients and a scoped running server for tests.
+        // What several test targets share: line clients, a scoped running server, free ports, built products,
+        // child processes, /proc readings and the one failure type.
         .target(
             name: "ChatTestSupport",
-            dependencies: ["ChatServer", "ChatProtocol", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ChatServer", "ChatProtocol", "ChatSystem", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/ChatTestSupport"
         ),
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"]),
         .testTarget(
-            name: "ChatClientTests", dependencies: ["ChatClient", "ChatProtocol", "ChatServer", "ChatTestSupport"]
+            name: "ChatClientTests",
+            dependencies: ["ChatClient", "ChatProtocol", "ChatServer", "ChatSystem", "ChatTestSupport"]
         ),
         .testTarget(name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatTestSupport", "CNcursesw"]),
         .testTarget(

@@ -135,7 +135,7 @@ import Testing
 
     @Test func stuckClientsCostOthersNothingAndMemoryStaysBounded() throws {
         let server = try ServerProcess(arguments: ["--rate", "0", "--sendq", "256KiB"])
-        let baseResident = server.residentKiB
+        let baseResident = try #require(server.proc.residentKiB)
         let (talker, _) = try join(server.port)
         let (listener, _) = try join(server.port)
         _ = try talker.readLines(1)
@@ -168,7 +168,7 @@ import Testing
         #expect(heard == (0..<total).map { "MSG user1 \($0) \(text)" })
         #expect(slowest < .milliseconds(500), "a round trip took \(slowest) while clients were stuck")
         // Each stuck client held at most --sendq in the server before it was dropped.
-        let grown = server.residentKiB - baseResident
+        let grown = try #require(server.proc.residentKiB) - baseResident
         if !Self.underAddressSanitizer {
             #expect(grown < 3 * 256 + 8 * 1024, "resident memory grew by \(grown) KiB")
         }
@@ -180,14 +180,7 @@ import Testing
     @Test func keepaliveIsOnForEveryConnection() async throws {
         try await withRunningServer { _, port in
             let (alice, _) = try join(port)
-            let ss = Process()
-            ss.executableURL = URL(fileURLWithPath: "/usr/bin/ss")
-            ss.arguments = ["-tnoH", "state", "established", "( sport = :\(port) )"]
-            let pipe = Pipe()
-            ss.standardOutput = pipe
-            try ss.run()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            ss.waitUntilExit()
+            let output = try runProcess(["/usr/bin/ss", "-tnoH", "state", "established", "( sport = :\(port) )"]).output
             // The server's side of the connection runs a keepalive timer (60 s idle before the first probe).
             #expect(output.contains("timer:(keepalive,"), "ss shows: \(output)")
             #expect(try alice.sync() == [])
@@ -198,15 +191,17 @@ import Testing
 
     @Test func faultsLeaveNoThreadOrDescriptorBehind() throws {
         let server = try ServerProcess(arguments: ["--rate", "0"])
-        let baseThreads = server.threadCount
-        let baseDescriptors = server.descriptorCount
+        let baseThreads = try #require(server.proc.threadCount)
+        let baseDescriptors = try #require(server.proc.descriptorCount)
         func expectBaseline(_ step: String) {
+            var seen: (threads: Int?, descriptors: Int?)
             let back = eventually(timeout: .seconds(10)) {
-                server.threadCount == baseThreads && server.descriptorCount == baseDescriptors
+                seen = (server.proc.threadCount, server.proc.descriptorCount)
+                return seen.threads == baseThreads && seen.descriptors == baseDescriptors
             }
             #expect(
                 back,
-                "after \(step): \(server.threadCount) threads (baseline \(baseThreads)), \(server.descriptorCount) descriptors (baseline \(baseDescriptors))"
+                "after \(step): \(seen.threads ?? -1) threads (baseline \(baseThreads)), \(seen.descriptors ?? -1) descriptors (baseline \(baseDescriptors))"
             )
         }
         let (observer, _) = try join(server.port)
@@ -245,7 +240,7 @@ import Testing
         expectBaseline("reset, half-close and a mute client")
 
         // Thousands of connects and disconnects in a burst.
-        let residentBefore = server.residentKiB
+        let residentBefore = try #require(server.proc.residentKiB)
         let port = server.port
         for round in 0..<2 {
             DispatchQueue.concurrentPerform(iterations: 4) { worker in
@@ -270,7 +265,7 @@ import Testing
         after.close()
         expectBaseline("the last client")
         // Memory settles: 4000 connects leave the server's resident memory close to where it was.
-        let growth = server.residentKiB - residentBefore
+        let growth = try #require(server.proc.residentKiB) - residentBefore
         if !Self.underAddressSanitizer {
             #expect(growth < 16 * 1024, "resident memory grew by \(growth) KiB over 4000 connects")
         }
@@ -299,10 +294,10 @@ import Testing
         #expect(first.line == nil, "the client past the limit got \(String(describing: first.line))")
         #expect(eventually { server.log.contains("out of file descriptors, backing off") })
         // Backing off, not spinning: a second with clients knocking costs next to no CPU, and is logged once.
-        let cpuBefore = server.cpuSeconds
+        let cpuBefore = try #require(server.proc.cpuSeconds)
         let knocking = try LineClient(port: server.port)
         _ = try? knocking.readLine(timeout: .seconds(1))
-        #expect(server.cpuSeconds - cpuBefore < 0.2)
+        #expect(try #require(server.proc.cpuSeconds) - cpuBefore < 0.2)
         #expect(server.log.components(separatedBy: "out of file descriptors, backing off").count - 1 == 1)
         // Free some descriptors: a client is admitted again.
         for client in admitted.prefix(3) { client.close() }
@@ -324,7 +319,7 @@ import Testing
 
     @Test func startupRaisesTheOpenFileLimitAndSaysWhatItWillHold() throws {
         let server = try ServerProcess(arguments: ["--max-clients", "10000"], openFiles: (1024, 4096))
-        #expect(server.openFileSoftLimit == 4096)
+        #expect(server.proc.openFileSoftLimit == 4096)
         #expect(eventually { server.log.contains("the open-file limit is too low for max-clients") })
         #expect(server.log.contains("limit=4096"))
         // One descriptor a client, after the few the process holds at start.
