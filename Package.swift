@@ -98,6 +98,8 @@ let package = Package(
             dependencies: ["ChatServer", "ChatProtocol", "ChatTestSupport"]
         ),
         .testTarget(name: "ChatBenchTests", dependencies: ["ChatBench", "ChatServer", "ChatTestSupport"]),
+        // The chatroom executable as a user runs it: its command line, its line mode.
+        .testTarget(name: "chatroomTests", dependencies: ["chatroom", "ChatClient", "ChatTestSupport"]),
     ]
 )
 

@@ -392,27 +392,6 @@ import Testing
             #expect(try tmux.display("alice", "#{alternate_on}") == "0")
         }
     }
-
-    @Test func plainModeReadsAScriptAndPrintsOneLinePerEvent() throws {
-        try withTmux { tmux in
-            let port = try startServer(tmux)
-            let chatroom = try BuiltProducts.path("chatroom")
-            try tmux.start(
-                "script",
-                "printf 'hello\\n/dm script hi me\\n/nick x y\\n' | \(chatroom) --host 127.0.0.1 --port \(port) --name script 2>/dev/null | cut -c7-; echo EXITED $?"
-            )
-            let screen = try tmux.waitFor("script", showing: "EXITED")
-            #expect(
-                screen.filter { !$0.isEmpty } == [
-                    "* Welcome to chatroom! Type /help for the commands. (you are user1)",
-                    "* you are now script",
-                    "<script> hello",
-                    "-> script: hi me",
-                    "! a name holds no spaces (bad-name)",
-                    "EXITED 0",
-                ])
-        }
-    }
 }
 
 /// The columns tmux 3.3a gives text: glibc `wcwidth` per scalar, except that it draws a
