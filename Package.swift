@@ -87,6 +87,7 @@ let package = Package(
             ],
             path: "Tests/ChatTestSupport"
         ),
+        .testTarget(name: "ChatSystemTests", dependencies: ["ChatSystem", "ChatTestSupport"]),
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"]),
         .testTarget(
             name: "ChatClientTests",
