@@ -92,7 +92,10 @@ import Testing
             "soak: \(seconds) s, seed \(seed), \(actions) actions, \(order.count) broadcasts, "
                 + "\(finished.count) connections, \(checked) checked in full")
         #expect(checked >= 200)
-        #expect(order.count >= Int(seconds * 50))
+        // Traffic in proportion to the work done, at any speed of the machine: about half the actions are
+        // broadcasts (some fall on clients not yet welcomed), so at least a quarter of them, and some in any case.
+        #expect(
+            order.count >= max(actions / 4, 20), "\(order.count) broadcasts from \(actions) actions in \(seconds) s")
         observer.close(reset: false)
         var seen: (threads: Int?, descriptors: Int?)
         let back = eventually(timeout: .seconds(10)) {
