@@ -79,12 +79,16 @@ let package = Package(
                 "ChatBench", "ChatSystem", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Blocking line clients and a scoped running server for tests.
+        // What several test targets share: line clients, a scoped running server, free ports, built products,
+        // child processes, /proc readings and the one failure type.
         .target(
             name: "ChatTestSupport",
-            dependencies: ["ChatServer", "ChatProtocol", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "ChatServer", "ChatProtocol", "ChatSystem", .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/ChatTestSupport"
         ),
+        .testTarget(name: "ChatSystemTests", dependencies: ["ChatSystem", "ChatTestSupport"]),
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"]),
         .testTarget(
             name: "ChatClientTests",
@@ -99,6 +103,8 @@ let package = Package(
         // scripts/check_module_graph.py on the real tree and on copies with wrong arrows planted.
         .testTarget(name: "ModuleGraphTests"),
         .testTarget(name: "ChatBenchTests", dependencies: ["ChatBench", "ChatServer", "ChatTestSupport"]),
+        // The chatroom executable as a user runs it: its command line, its line mode.
+        .testTarget(name: "chatroomTests", dependencies: ["chatroom", "ChatClient", "ChatTestSupport"]),
     ]
 )
 

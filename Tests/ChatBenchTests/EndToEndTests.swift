@@ -76,24 +76,6 @@ import Testing
         }
     }
 
-    /// Runs `body` with a port bound on 127.0.0.1 that listens or not, but never answers.
-    private func withSilentPort(listening: Bool, _ body: (Int) throws -> Void) throws {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
-            }
-        }
-        try #require(bound)
-        if listening { try #require(listen(fd, 16) == 0) }
-        try body(Int(UInt16(bigEndian: address.sin_port)))
-    }
-
     @Test func aPortNobodyListensOnFailsEveryClient() throws {
         try withSilentPort(listening: false) { port in
             #expect(throws: BenchError.noClientConnected(failed: 3)) {

@@ -1,5 +1,4 @@
 import ChatClient
-import ChatServer
 import ChatTestSupport
 import Synchronization
 
@@ -35,18 +34,4 @@ final class EventRecorder: Sendable {
             events.contains { if case .received(let event) = $0 { event.wireLine == line } else { false } }
         }
     }
-}
-
-/// A port nothing listens on right now (bound, read back and released).
-func freePort() throws -> Int {
-    let server = try ChatServer(configuration: .init(host: "127.0.0.1", port: 0), logger: quietLogger)
-    let port = try server.start()
-    server.shutdown(grace: .zero)
-    return port
-}
-
-/// A test gave up waiting; says what it saw.
-struct TestFailure: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

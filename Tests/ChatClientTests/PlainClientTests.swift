@@ -1,5 +1,6 @@
 import ChatClient
 import ChatServer
+import ChatSystem
 import ChatTestSupport
 import Glibc
 import Synchronization
@@ -17,50 +18,35 @@ final class PlainRun: Sendable {
     private let shared = Mutex(Shared())
     let inputFD: Int32
     private let writeFD: Int32
+    /// The client's thread until ``wait(timeout:)`` has joined it.
+    private let thread = Mutex<pthread_t?>(nil)
 
     init(port: Int, name: String? = nil) throws {
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { throw TestFailure("pipe failed") }
+        guard pipe(&fds) == 0 else { throw TestFailure("pipe failed: errno \(errno)") }
         inputFD = fds[0]
         writeFD = fds[1]
         let options = ChatConnection.Options(address: ServerAddress(host: "127.0.0.1", port: port), name: name)
-        var thread = pthread_t()
-        let box = Unmanaged.passRetained(Start(run: self, options: options)).toOpaque()
-        let rc = pthread_create(
-            &thread, nil,
-            { argument in
-                guard let argument else { return nil }
-                Unmanaged<Start>.fromOpaque(argument).takeRetainedValue().go()
-                return nil
-            }, box)
-        guard rc == 0 else { throw TestFailure("pthread_create failed") }
-        pthread_detach(thread)
+        let started = try ThreadSpawner.spawnJoinable { [self] in run(options) }
+        thread.withLock { $0 = started }
     }
 
-    private final class Start {
-        let run: PlainRun
-        let options: ChatConnection.Options
-        init(run: PlainRun, options: ChatConnection.Options) {
-            self.run = run
-            self.options = options
-        }
-        func go() {
-            let client = PlainClient(
-                options: options, input: run.inputFD,
-                output: { line in self.run.shared.withLock { $0.output.append(line) } },
-                note: { line in self.run.shared.withLock { $0.notes.append(line) } },
-                now: { LocalTime(hour: 12, minute: 1) })
-            do {
-                let status = try client.run()
-                run.shared.withLock { $0.status = status }
-            } catch {
-                run.shared.withLock {
-                    $0.failure = "\(error)"
-                    $0.status = -1
-                }
+    private func run(_ options: ChatConnection.Options) {
+        let client = PlainClient(
+            options: options, input: inputFD,
+            output: { line in self.shared.withLock { $0.output.append(line) } },
+            note: { line in self.shared.withLock { $0.notes.append(line) } },
+            now: { LocalTime(hour: 12, minute: 1) })
+        do {
+            let status = try client.run()
+            shared.withLock { $0.status = status }
+        } catch {
+            shared.withLock {
+                $0.failure = "\(error)"
+                $0.status = -1
             }
-            close(run.inputFD)
         }
+        close(inputFD)
     }
 
     func write(_ text: String) {
@@ -73,11 +59,13 @@ final class PlainRun: Sendable {
     var output: [String] { shared.withLock { $0.output } }
     var notes: [String] { shared.withLock { $0.notes } }
 
-    /// Waits for the client to exit and returns its status.
+    /// Waits for the client to exit, joins its thread and returns its status.
     func wait(timeout: Duration = .seconds(10)) throws -> Int32 {
         guard eventually(timeout: timeout, { shared.withLock { $0.status != nil } }) else {
             throw TestFailure("plain client still running; output: \(output), notes: \(notes)")
         }
+        // The thread has nothing left to do but close its end of the pipe.
+        if let ended = thread.withLock({ $0.take() }) { ThreadSpawner.join(ended) }
         return shared.withLock { $0.status ?? -1 }
     }
 }

@@ -1,5 +1,5 @@
 import ChatTestSupport
-import Foundation
+import Glibc
 import Testing
 
 @Suite struct ExecutableTests {
@@ -49,17 +49,10 @@ import Testing
     }
 
     @Test func helpDocumentsEveryOption() throws {
-        let process = Process()
-        process.executableURL = builtProductsFolder().appendingPathComponent("chatroom-server")
-        process.arguments = ["--help"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
+        let result = try runProcess([try BuiltProducts.path("chatroom-server"), "--help"])
         // Help wraps at the terminal width: compare with runs of blanks folded to one space.
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            .split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let output = result.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(result.status == 0)
         for option in [
             "--host <host>", "--port <port>", "--max-clients <max-clients>", "--coalesce <ms>", "--log-level <log-level>",
         ] {
@@ -75,15 +68,8 @@ import Testing
         (["--coalesce", "5000"], "--coalesce must be between 0 and 1000 ms"),
     ])
     func aBadOptionIsAClearError(arguments: [String], message: String) throws {
-        let process = Process()
-        process.executableURL = builtProductsFolder().appendingPathComponent("chatroom-server")
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 64)
-        #expect(output.contains(message), "\(output)")
+        let result = try runProcess([try BuiltProducts.path("chatroom-server")] + arguments)
+        #expect(result.status == 64)
+        #expect(result.errors.contains(message), "\(result.errors)")
     }
 }

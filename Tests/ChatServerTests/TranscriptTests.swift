@@ -1,3 +1,4 @@
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -40,8 +41,37 @@ private func record(_ problem: some CustomStringConvertible, at location: Source
         }
     }
 
-    @Test func transcriptsAreFound() {
-        #expect(Self.files.count >= 14, "found \(Self.files) in \(transcriptDirectory)")
+    /// The `.chat` files in the folder, listed with `readdir` apart from ``files``.
+    private static func chatFilesInFolder() throws -> [String] {
+        guard let folder = opendir(transcriptDirectory) else {
+            throw TestFailure("cannot open \(transcriptDirectory): errno \(errno)")
+        }
+        defer { closedir(folder) }
+        var names: [String] = []
+        while let entry = readdir(folder) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasSuffix(".chat") { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    /// Every transcript in the folder is among the test's arguments, and each one runs through and passes:
+    /// one that is missed, cannot be read or fails makes this fail, naming it.
+    @Test func everyTranscriptInTheFolderIsFoundAndRuns() async throws {
+        let inFolder = try Self.chatFilesInFolder()
+        #expect(!inFolder.isEmpty, "no .chat files in \(transcriptDirectory)")
+        #expect(Self.files == inFolder, "the test found \(Self.files), the folder holds \(inFolder)")
+        var passed: [String] = []
+        for file in inFolder {
+            guard let transcript = try? Self.load(file) else { continue }
+            if try await transcript.run() == nil { passed.append(file) }
+        }
+        let others = inFolder.filter { !passed.contains($0) }
+        #expect(
+            passed.count == inFolder.count,
+            "\(passed.count) of the \(inFolder.count) transcripts ran and passed; not: \(others)")
     }
 
     /// Each transcript really checks what it reads: changing its last expected line makes it fail there,

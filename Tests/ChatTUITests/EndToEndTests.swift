@@ -1,4 +1,5 @@
 import CNcursesw
+import ChatTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -75,7 +76,7 @@ import Testing
         try withTmux { tmux in
             let port = try startServer(tmux)
             try tmux.join("alice", port: port)
-            let chatroom = try Binaries.path("chatroom")
+            let chatroom = try BuiltProducts.path("chatroom")
             try tmux.start(
                 "feeder",
                 "seq 1 80 | sed 's/^/line /' | \(chatroom) --plain --host 127.0.0.1 --port \(port) --name feeder")
@@ -214,7 +215,7 @@ import Testing
             try tmux.waitFor("alice", showing: "bob left (quit)")
 
             let shell = try tmux.display("alice", "#{pane_pid}")
-            let pid = try #require(Int32(shell).flatMap { children(of: $0).first })
+            let pid = try #require(Int32(shell).flatMap { ProcessEntry(pid: $0).children.first })
             kill(pid, SIGTERM)
             #expect(try tmux.waitFor("alice", showing: "EXITED").filter { !$0.isEmpty } == ["EXITED 0 tty restored"])
             #expect(try tmux.display("alice", "#{alternate_on}") == "0")
@@ -249,7 +250,7 @@ import Testing
     }
 
     @Test func withNothingListeningTheClientHostsTheServerAndOthersJoinIt() throws {
-        let port = try freePortForTests()
+        let port = try freePort()
         try withTmux { tmux in
             try tmux.start("alice", try clientCommand("--port \(port) --name alice"))
             var screen = try tmux.waitFor("alice", showing: "nothing answered on 127.0.0.1:\(port), so this chatroom")
@@ -345,14 +346,14 @@ import Testing
 
     @Test func aFloodIsDrawnInBatchesAndTheClientStaysResponsive() throws {
         try withTmux { tmux in
-            let server = try Binaries.path("chatroom-server")
+            let server = try BuiltProducts.path("chatroom-server")
             try tmux.start("server", "\(server) --port 0 --rate 0 2>&1")
             let log = try tmux.waitFor("server", showing: "listening on 127.0.0.1:")
             let line = try #require(log.first { $0.contains("listening on 127.0.0.1:") })
             let port = try #require(
                 line.split(separator: "listening on 127.0.0.1:").last.flatMap { Int($0.prefix(while: \.isNumber)) })
             try tmux.join("alice", port: port)
-            let chatroom = try Binaries.path("chatroom")
+            let chatroom = try BuiltProducts.path("chatroom")
             try tmux.start(
                 "feeder",
                 "seq 1 5000 | sed 's/^/flood /' | \(chatroom) --plain --host 127.0.0.1 --port \(port) --name feeder >/dev/null"
@@ -372,16 +373,11 @@ import Testing
             try tmux.start("alice", try clientCommand("--host 127.0.0.1 --port \(port) --name alice"))
             try tmux.waitFor("alice", "the sidebar") { sidebarRows($0) == [" Users (1)", "*alice"] }
             let shell = try #require(Int32(try tmux.display("alice", "#{pane_pid}")))
-            let pid = try #require(children(of: shell).first)
-            func cpuTicks() throws -> Int {
-                let stat = try String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)
-                let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
-                return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)  // utime and stime
-            }
+            let client = try #require(ProcessEntry(pid: shell).children.first.map(ProcessEntry.init(pid:)))
             // A measurement over a window of time, not a wait for a condition.
-            let before = try cpuTicks()
+            let before = try #require(client.cpuTicks)
             _ = poll(nil, 0, 3000)
-            #expect(try cpuTicks() - before <= 1)
+            #expect(try #require(client.cpuTicks) - before <= 1)
         }
     }
 
@@ -396,46 +392,6 @@ import Testing
             #expect(try tmux.display("alice", "#{alternate_on}") == "0")
         }
     }
-
-    @Test func plainModeReadsAScriptAndPrintsOneLinePerEvent() throws {
-        try withTmux { tmux in
-            let port = try startServer(tmux)
-            let chatroom = try Binaries.path("chatroom")
-            try tmux.start(
-                "script",
-                "printf 'hello\\n/dm script hi me\\n/nick x y\\n' | \(chatroom) --host 127.0.0.1 --port \(port) --name script 2>/dev/null | cut -c7-; echo EXITED $?"
-            )
-            let screen = try tmux.waitFor("script", showing: "EXITED")
-            #expect(
-                screen.filter { !$0.isEmpty } == [
-                    "* Welcome to chatroom! Type /help for the commands. (you are user1)",
-                    "* you are now script",
-                    "<script> hello",
-                    "-> script: hi me",
-                    "! a name holds no spaces (bad-name)",
-                    "EXITED 0",
-                ])
-        }
-    }
-}
-
-/// A port nothing listens on right now.
-func freePortForTests() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw EndToEndFailure(description: "socket failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw EndToEndFailure(description: "bind failed") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// The columns tmux 3.3a gives text: glibc `wcwidth` per scalar, except that it draws a

@@ -1,33 +1,8 @@
+import ChatTestSupport
 import Foundation
 import Glibc
 import Synchronization
 import Testing
-
-/// A failure of an end-to-end step, with what the screen showed.
-struct EndToEndFailure: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// The executables `swift test` builds next to the test bundle.
-enum Binaries {
-    /// The folder of the running test executable (`.build/debug`).
-    static var folder: String {
-        var buffer = [CChar](repeating: 0, count: 4096)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard count > 0 else { return "." }
-        let path = String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-    }
-
-    /// The path of a built executable, checked to exist.
-    static func path(_ name: String) throws -> String {
-        let path = folder + "/" + name
-        guard access(path, X_OK) == 0 else {
-            throw EndToEndFailure(description: "\(path) is missing: build the package (swift build) before the tests")
-        }
-        return path
-    }
-}
 
 /// A private tmux server for one test: sessions at fixed sizes, keys in, screens out.
 ///
@@ -41,12 +16,16 @@ struct Tmux {
         socket = "chatroom-e2e-\(getpid())-\(Self.counter.add(1, ordering: .relaxed).newValue)"
     }
 
-    /// Runs `tmux` with arguments; returns its output.
+    /// Runs `tmux` with arguments, outside any tmux the tests themselves run in; returns its output.
     @discardableResult
     func run(_ arguments: [String]) throws -> String {
-        let (status, output) = try spawn(["/usr/bin/tmux", "-f", "/dev/null", "-L", socket] + arguments)
-        guard status == 0 else { throw EndToEndFailure(description: "tmux \(arguments) failed: \(output)") }
-        return output
+        let result = try runProcess(
+            ["/usr/bin/tmux", "-f", "/dev/null", "-L", socket] + arguments,
+            environment: ["LANG": "C.UTF-8", "TMUX": nil])
+        guard result.status == 0 else {
+            throw TestFailure("tmux \(arguments) failed with status \(result.status): \(result.errors)\(result.output)")
+        }
+        return result.output
     }
 
     /// Starts a detached session running a shell command in a window of a fixed size.
@@ -114,8 +93,8 @@ struct Tmux {
         }
         last = try screen(session)
         if condition(last) { return last }
-        throw EndToEndFailure(
-            description: "\(session): timed out waiting for \(what); the screen showed:\n"
+        throw TestFailure(
+            "\(session): timed out waiting for \(what); the screen showed:\n"
                 + last.joined(separator: "\n"))
     }
 
@@ -135,7 +114,7 @@ func withTmux<T>(_ body: (Tmux) throws -> T) throws -> T {
     defer {
         let panes = (try? tmux.run(["list-panes", "-a", "-F", "#{pane_pid}"])) ?? ""
         for pid in panes.split(separator: "\n").compactMap({ Int32($0) }) {
-            for child in children(of: pid) { kill(child, SIGTERM) }
+            for child in ProcessEntry(pid: pid).children { kill(child, SIGTERM) }
             kill(pid, SIGTERM)
         }
         _ = try? tmux.run(["kill-server"])
@@ -145,80 +124,22 @@ func withTmux<T>(_ body: (Tmux) throws -> T) throws -> T {
     return try body(tmux)
 }
 
-/// The direct children of a process.
-func children(of pid: Int32) -> [Int32] {
-    let list = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
-    return list.split(separator: " ").compactMap { Int32($0) }
-}
-
 /// Starts `chatroom-server --port 0` in a session and reads its port from the `listening on` log line.
 func startServer(_ tmux: Tmux, session: String = "server", port: Int = 0) throws -> Int {
-    let server = try Binaries.path("chatroom-server")
+    let server = try BuiltProducts.path("chatroom-server")
     try tmux.start(session, "\(server) --port \(port) 2>&1")
     let screen = try tmux.waitFor(session, showing: "listening on 127.0.0.1:")
     guard let line = screen.first(where: { $0.contains("listening on 127.0.0.1:") }),
         let portText = line.split(separator: "listening on 127.0.0.1:").last?.prefix(while: \.isNumber),
         let found = Int(portText)
-    else { throw EndToEndFailure(description: "no port in the server's log: \(screen)") }
+    else { throw TestFailure("no port in the server's log: \(screen)") }
     return found
 }
 
 /// The shell command that runs the client in a pane, reports its exit status and whether the
 /// terminal's settings came back (``Tmux/start(_:width:height:_:)`` keeps the pane after it ends).
 func clientCommand(_ arguments: String) throws -> String {
-    let chatroom = try Binaries.path("chatroom")
+    let chatroom = try BuiltProducts.path("chatroom")
     return "sh -c 's=$(stty -g); LANG=C.UTF-8 \(chatroom) \(arguments); code=$?; "
         + "if [ \"$s\" = \"$(stty -g)\" ]; then t=restored; else t=changed; fi; echo \"EXITED $code tty $t\"'"
-}
-
-/// Runs a program with `LANG=C.UTF-8`, waits for it, and returns its exit status and its output.
-///
-/// The output goes to a file, not a pipe: the tmux server that the first tmux command starts keeps
-/// its inherited descriptors open, so a pipe would never reach end of file.
-func spawn(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    var template = Array("/tmp/chatroom-e2e-XXXXXX".utf8CString)
-    let fd = mkstemp(&template)
-    guard fd >= 0 else { throw EndToEndFailure(description: "mkstemp failed") }
-    let path = String(cString: template)
-    defer {
-        close(fd)
-        unlink(path)
-    }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_adddup2(&actions, fd, 1)
-    posix_spawn_file_actions_adddup2(&actions, fd, 2)
-    var environment = ProcessInfo.processInfo.environment
-    environment["LANG"] = "C.UTF-8"
-    environment.removeValue(forKey: "TMUX")
-    let argv = arguments.map { strdup($0) } + [nil]
-    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer {
-        for pointer in argv { free(pointer) }
-        for pointer in envp { free(pointer) }
-    }
-    // The test runner's threads block most signals, and a child inherits that mask: tmux would then
-    // never see the SIGTERM its own kill-server sends. Start children with no signal blocked.
-    var attributes = posix_spawnattr_t()
-    posix_spawnattr_init(&attributes)
-    defer { posix_spawnattr_destroy(&attributes) }
-    var none = sigset_t()
-    sigemptyset(&none)
-    var all = sigset_t()
-    sigfillset(&all)
-    posix_spawnattr_setsigmask(&attributes, &none)
-    posix_spawnattr_setsigdefault(&attributes, &all)
-    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, arguments[0], &actions, &attributes, argv, envp)
-    guard rc == 0 else { throw EndToEndFailure(description: "cannot run \(arguments[0]): error \(rc)") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 {
-        guard errno == EINTR else { throw EndToEndFailure(description: "waitpid failed: \(errno)") }
-    }
-    let output = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
-    let exited = status & 0x7F == 0
-    return (exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), output)
 }

@@ -1,10 +1,5 @@
 import Glibc
 
-/// A failure seen by a test client, with what it had received so far.
-public struct LineClientError: Error, CustomStringConvertible {
-    public var description: String
-}
-
 /// A blocking line-protocol client for tests: it sends lines and reads them back with a deadline.
 ///
 /// Use one from one thread at a time.
@@ -20,7 +15,7 @@ public final class LineClient: @unchecked Sendable {
     /// Connects to a server on this machine.
     public init(port: Int, host: String = "127.0.0.1", receiveBufferBytes: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LineClientError(description: "socket failed: errno \(errno)") }
+        guard fd >= 0 else { throw TestFailure("socket failed: errno \(errno)") }
         if var size = receiveBufferBytes {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
@@ -36,7 +31,7 @@ public final class LineClient: @unchecked Sendable {
         guard rc == 0 else {
             let code = errno
             Glibc.close(fd)
-            throw LineClientError(description: "connect to \(host):\(port) failed: errno \(code)")
+            throw TestFailure("connect to \(host):\(port) failed: errno \(code)")
         }
     }
 
@@ -54,7 +49,7 @@ public final class LineClient: @unchecked Sendable {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if sent < 0 {
                 if errno == EINTR { continue }
-                throw LineClientError(description: "send failed: errno \(errno)")
+                throw TestFailure("send failed: errno \(errno)")
             }
             offset += sent
         }
@@ -64,7 +59,7 @@ public final class LineClient: @unchecked Sendable {
     ///
     /// - Parameter timeout: How long to wait for it.
     /// - Returns: The line without its LF, or `nil` when the server closed the connection.
-    /// - Throws: ``LineClientError`` on time-out, naming the lines seen before.
+    /// - Throws: ``TestFailure`` on time-out, naming the lines seen before.
     public func readLine(timeout: Duration = .seconds(5)) throws -> String? {
         let deadline = ContinuousClock.now + timeout
         while true {
@@ -77,8 +72,8 @@ public final class LineClient: @unchecked Sendable {
             if closed { return nil }
             let left = deadline - ContinuousClock.now
             guard left > .zero else {
-                throw LineClientError(
-                    description: "no line within \(timeout); received so far: \(received.suffix(10)), "
+                throw TestFailure(
+                    "no line within \(timeout); received so far: \(received.suffix(10)), "
                         + "partial: \(String(decoding: buffer.prefix(200), as: UTF8.self).debugDescription)")
             }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -102,7 +97,7 @@ public final class LineClient: @unchecked Sendable {
         var lines: [String] = []
         while true {
             guard let line = try readLine(timeout: timeout) else {
-                throw LineClientError(description: "connection closed before \(last.debugDescription); got \(lines.suffix(10))")
+                throw TestFailure("connection closed before \(last.debugDescription); got \(lines.suffix(10))")
             }
             if line == last { return lines }
             lines.append(line)
@@ -113,7 +108,7 @@ public final class LineClient: @unchecked Sendable {
     public func readLines(_ count: Int, timeout: Duration = .seconds(5)) throws -> [String] {
         try (0..<count).map { _ in
             guard let line = try readLine(timeout: timeout) else {
-                throw LineClientError(description: "connection closed; received so far: \(received.suffix(10))")
+                throw TestFailure("connection closed; received so far: \(received.suffix(10))")
             }
             return line
         }

@@ -34,7 +34,7 @@ public func startServer(port: Int) throws -> ChatServer {
 public func join(_ port: Int) throws -> (LineClient, String) {
     let client = try LineClient(port: port)
     guard let line = try client.readLine(), line.hasPrefix("WELCOME ") else {
-        throw LineClientError(description: "no WELCOME; got \(client.received)")
+        throw TestFailure("no WELCOME; got \(client.received)")
     }
     let name = line.split(separator: " ")[1]
     return (client, String(name))

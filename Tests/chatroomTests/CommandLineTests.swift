@@ -1,22 +1,11 @@
 import ChatClient
-import Foundation
+import ChatTestSupport
 import Testing
 
 /// The `chatroom` executable's own command line: help and bad options, as a user sees them.
 @Suite struct CommandLineTests {
-    private func run(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Binaries.path("chatroom"))
-        process.arguments = arguments
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let complained = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, printed, complained)
+    private func run(_ arguments: [String]) throws -> ProcessResult {
+        try runProcess([try BuiltProducts.path("chatroom")] + arguments)
     }
 
     @Test func helpPrintsTheUsageAndExitsZero() throws {
