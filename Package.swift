@@ -94,17 +94,16 @@ let package = Package(
             name: "ChatClientTests",
             dependencies: ["ChatClient", "ChatProtocol", "ChatServer", "ChatSystem", "ChatTestSupport"]
         ),
-        .testTarget(name: "chatroomTests", dependencies: ["chatroom", "ChatClient", "ChatServer", "ChatTestSupport"]),
         .testTarget(name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatTestSupport", "CNcursesw"]),
         .testTarget(
             name: "ChatServerTests",
             dependencies: ["ChatServer", "ChatProtocol", "ChatTestSupport"]
         ),
         // scripts/check_module_graph.py on the real tree and on copies with wrong arrows planted.
-        .testTarget(name: "ModuleGraphTests"),
+        .testTarget(name: "ModuleGraphTests", dependencies: ["ChatTestSupport"]),
         .testTarget(name: "ChatBenchTests", dependencies: ["ChatBench", "ChatServer", "ChatTestSupport"]),
-        // The chatroom executable as a user runs it: its command line, its line mode.
-        .testTarget(name: "chatroomTests", dependencies: ["chatroom", "ChatClient", "ChatTestSupport"]),
+        // The chatroom executable as a user runs it: its command line, its line mode, the rendezvous.
+        .testTarget(name: "chatroomTests", dependencies: ["chatroom", "ChatClient", "ChatServer", "ChatTestSupport"]),
     ]
 )
 

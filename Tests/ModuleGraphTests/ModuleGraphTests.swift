@@ -1,3 +1,4 @@
+import ChatTestSupport
 import Foundation
 import Testing
 
@@ -10,17 +11,9 @@ import Testing
 
     /// Runs the check on a package folder: its exit status and what it printed.
     private func check(_ root: URL) throws -> (status: Int32, output: [String]) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", Self.root.appendingPathComponent("scripts/check_module_graph.py").path, root.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        return (process.terminationStatus, text.split(separator: "\n").map(String.init))
+        let script = Self.root.appendingPathComponent("scripts/check_module_graph.py").path
+        let result = try runProcess(["python3", script, root.path])
+        return (result.status, (result.output + result.errors).split(separator: "\n").map(String.init))
     }
 
     /// A copy of Package.swift and Sources/ to plant wrong arrows in.

@@ -32,10 +32,3 @@ import Testing
         #expect(Rendezvous.hostingNote(ServerAddress(host: "127.0.0.1", port: 4000)).contains("`chatroom --port 4000`"))
     }
 }
-
-/// A port nothing listens on now (bound once by a server started and stopped at once).
-private func freePort() throws -> Int {
-    let server = try startServer(port: 0)
-    defer { server.shutdown(grace: .zero) }
-    return server.port
-}
