@@ -80,8 +80,6 @@ public final class ChatServer: Sendable {
     private let stopSignal: WakeSignal
     private let nextID = Atomic<UInt64>(1)
     private let sessionSettings: SessionSettings
-    /// File descriptors a connection holds: its socket alone (threads are woken by signal, not eventfd).
-    static let descriptorsPerConnection = 1
 
     /// Creates a server; nothing listens until ``start()``.
     ///
@@ -277,11 +275,12 @@ public final class ChatServer: Sendable {
     /// Raises the open-file soft limit to the hard limit, and says so if `maxClients` still cannot fit.
     private func checkDescriptorLimit() {
         guard let current = DescriptorLimit.raiseToHardLimit() else { return }
-        // Descriptors already open (standard streams, the stop eventfd, ...) plus the listener and a spare.
+        // Descriptors already open (standard streams, the stop and flusher eventfds, ...) plus the listener and
+        // a spare; then one per connection, its socket (its thread is woken by a signal, not a descriptor).
         let reserve = openDescriptorCount() + 2
-        let needed = configuration.maxClients * Self.descriptorsPerConnection + reserve
+        let needed = configuration.maxClients + reserve
         if current < needed {
-            let holds = max(current - reserve, 0) / Self.descriptorsPerConnection
+            let holds = max(current - reserve, 0)
             logger.warning(
                 "the open-file limit is too low for max-clients",
                 metadata: [
