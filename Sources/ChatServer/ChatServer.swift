@@ -81,8 +81,6 @@ public final class ChatServer: Sendable {
     private let stopWaker: PollWaker
     private let nextID = Atomic<UInt64>(1)
     private let sessionSettings: SessionSettings
-    /// File descriptors a connection holds: its socket alone (threads are woken by signal, not eventfd).
-    static let descriptorsPerConnection = 1
 
     /// Creates a server; nothing listens until ``start()``.
     ///
@@ -191,11 +189,11 @@ public final class ChatServer: Sendable {
                 if fds[1].revents != 0 { return }
             }
             // JOIN lines for a burst of connections go out together: one write per member per batch.
-            var flushes = PendingFlushes()
+            var unsent = Unsent()
             var admitted = 0
-            defer { flushes.flushAll() }
+            defer { unsent.send(deferringTo: registry.flusher) }
             accepting: while true {
-                if admitted % 64 == 63 { flushes.flushAll() }
+                if admitted % 64 == 63 { unsent.send(deferringTo: registry.flusher) }
                 let fd = CSystemShims_accept_nonblocking(listenFD)
                 guard fd >= 0 else {
                     switch errno {
@@ -206,7 +204,7 @@ public final class ChatServer: Sendable {
                     break accepting
                 }
                 admitted += 1
-                if let error = admit(fd, &flushes) {
+                if let error = admit(fd, &unsent) {
                     starve(error)
                     break accepting
                 }
@@ -220,14 +218,17 @@ public final class ChatServer: Sendable {
 
     /// Sets up, names and starts a connection, or refuses it.
     ///
+    /// - Parameter unsent: Gathers what admitting left to send (the `WELCOME`, the `JOIN`s), for the caller.
     /// - Returns: The error when the process is out of descriptors or memory (the caller backs off).
-    private func admit(_ fd: Int32, _ flushes: inout PendingFlushes) -> SystemError? {
+    private func admit(_ fd: Int32, _ unsent: inout Unsent) -> SystemError? {
         ServerSocket.configureAccepted(fd)
         let peer = ServerSocket.peer(fd)
-        let connection = Connection(
+        let outbox = Outbox(
             id: nextID.add(1, ordering: .relaxed).oldValue, fd: fd, peer: peer.description, address: peer.address)
         let name: String
-        switch registry.admit(connection, &flushes) {
+        let (admission, left) = registry.admit(outbox)
+        unsent.add(left)
+        switch admission {
         case .admitted(let given):
             name = given
         case .full:
@@ -248,15 +249,15 @@ public final class ChatServer: Sendable {
         let settings = sessionSettings
         do {
             try ThreadSpawner.spawn(stackSize: configuration.threadStackBytes) {
-                var session = Session(connection: connection, registry: registry, logger: logger, settings: settings)
+                var session = Session(outbox: outbox, registry: registry, logger: logger, settings: settings)
                 session.run(name: name)
             }
         } catch {
             logger.error("cannot start a connection thread", metadata: ["name": "\(name)", "error": "\(error)"])
-            registry.remove(connection.id, reason: .lost, &flushes)
-            flushes.flushAll()
-            _ = connection.retire()
-            registry.sessionEnded(connection)
+            unsent.add(registry.remove(outbox.id, reason: .lost).unsent)
+            unsent.send(deferringTo: registry.flusher)
+            _ = outbox.retire()
+            registry.sessionEnded(outbox)
             close(fd)
             return error
         }
@@ -274,11 +275,12 @@ public final class ChatServer: Sendable {
     /// Raises the open-file soft limit to the hard limit, and says so if `maxClients` still cannot fit.
     private func checkDescriptorLimit() {
         guard let current = DescriptorLimit.raiseToHardLimit() else { return }
-        // Descriptors already open (standard streams, the stop eventfd, ...) plus the listener and a spare.
+        // Descriptors already open (standard streams, the stop and flusher eventfds, ...) plus the listener and
+        // a spare; then one per connection, its socket (its thread is woken by a signal, not a descriptor).
         let reserve = openDescriptorCount() + 2
-        let needed = configuration.maxClients * Self.descriptorsPerConnection + reserve
+        let needed = configuration.maxClients + reserve
         if current < needed {
-            let holds = max(current - reserve, 0) / Self.descriptorsPerConnection
+            let holds = max(current - reserve, 0)
             logger.warning(
                 "the open-file limit is too low for max-clients",
                 metadata: [

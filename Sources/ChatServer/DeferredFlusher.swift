@@ -10,16 +10,16 @@ import Glibc
 /// (waking each recipient's thread per delivery once took two thirds of the server's CPU). It sleeps until
 /// the earliest deadline and is signalled only when a connection is due before that, which with a constant
 /// interval means only when it had nothing to do. A thread that queues a line for a connection whose deadline
-/// has passed sends it itself (see ``Connection/enqueue(_:limit:coalescing:now:)``), so under heavy load the
+/// has passed sends it itself (see ``OutboxState/enqueue(_:limit:coalescing:now:)``), so under heavy load the
 /// threads that broadcast share this work.
 final class DeferredFlusher: Sendable {
-    /// A connection with lines held back until `deadline` (monotonic nanoseconds).
+    /// An outbox with lines held back until `deadline` (monotonic nanoseconds).
     struct Entry: Sendable {
-        let connection: Connection
+        let outbox: Outbox
         let deadline: UInt64
     }
 
-    private struct State {
+    private struct State: Sendable {
         var entries: [Entry] = []
         /// When the thread looks at the entries next: `.max` while it sleeps with nothing to do, 0 while it
         /// is sending (it looks again before sleeping).
@@ -31,6 +31,10 @@ final class DeferredFlusher: Sendable {
     static let slack: UInt64 = 50_000
 
     let coalescing: WriteCoalescing
+    /// The entries and when the thread looks at them next.
+    ///
+    /// Lock order: never held with another lock. ``schedule(_:)`` is called with none held, and the thread
+    /// flushes the due outboxes after releasing it. Held only for memory work, with no system call under it.
     private let state = Locked(State())
     private let waker: PollWaker
 
@@ -52,7 +56,7 @@ final class DeferredFlusher: Sendable {
         waker.wake()
     }
 
-    /// Hands over connections whose lines were held back (see ``Connection/EnqueueResult/deferred(until:)``).
+    /// Hands over outboxes whose lines were held back (see ``OutboxState/Enqueued/deferred(until:)``).
     ///
     /// Called with no lock held: it may signal the thread.
     func schedule(_ entries: [Entry]) {
@@ -89,7 +93,7 @@ final class DeferredFlusher: Sendable {
             }
             guard let wakeAt else { return }
             if !due.isEmpty {
-                for entry in due { entry.connection.flush(owner: false, deferredUntil: entry.deadline) }
+                for entry in due { entry.outbox.flush(owner: false, deferredUntil: entry.deadline) }
                 due.removeAll(keepingCapacity: true)
                 continue
             }

@@ -4,18 +4,18 @@ import ChatSystem
 /// The users of the room and the one global order of their events.
 ///
 /// One lock guards the members and every delivery into their queues, so all clients see `JOIN`, `LEAVE`,
-/// `NICK` and `MSG` in the same order. The lock is held only for memory work: queueing is an append;
-/// the sends happen after it is released, when the caller flushes its ``PendingFlushes``
-/// (see ``Connection/flush(owner:deferredUntil:)``), or at a cork's deadline from the ``DeferredFlusher``.
-/// Only room events go through the cork; answers to a member's own command (and `WELCOME`) leave at
-/// once, with anything held back for it.
+/// `NICK` and `MSG` in the same order. The lock is held only for memory work: queueing is an append.
+/// Nothing is sent here: each call returns what it left to send (``Unsent``), which the caller sends once
+/// it holds no lock (see ``Outbox/flush(owner:deferredUntil:)``), handing what the cork holds back to the
+/// ``DeferredFlusher`` for its deadline. Only room events go through the cork; answers to a member's own
+/// command (and `WELCOME`) leave at once, with anything held back for it.
 final class Registry: Sendable {
-    struct Member {
-        let connection: Connection
+    struct Member: Sendable {
+        let outbox: Outbox
         var name: String
     }
 
-    struct State {
+    struct State: Sendable {
         var members: [UInt64: Member] = [:]
         var idsByKey: [String: UInt64] = [:]
         var nextNumber = 1
@@ -36,12 +36,10 @@ final class Registry: Sendable {
         case closed
     }
 
-    /// What a delivery left to do once the lock is released.
-    struct Outcome {
-        /// Connections with new lines and nobody sending: the caller sends them.
-        var kick: [Connection] = []
-        /// Connections whose new lines are held back: the caller hands them to the ``DeferredFlusher``.
-        var deferred: [DeferredFlusher.Entry] = []
+    /// What one call queued, gathered under the lock.
+    private struct Delivery {
+        var unsent = Unsent()
+        /// Members whose queue a line would have taken past the limit: they are dropped as `slow`.
         var overflowed: [UInt64] = []
     }
 
@@ -51,6 +49,12 @@ final class Registry: Sendable {
     let greeting: String
     /// Sends the room events the cork held back; `nil` sends every line at once.
     let flusher: DeferredFlusher?
+    /// The members, their names and the admission counts.
+    ///
+    /// Lock order: this lock comes first. Every delivery takes an ``Outbox``'s lock while holding it (see
+    /// ``Outbox/state``); no code takes it while holding an outbox's lock, nor with the ``DeferredFlusher``'s.
+    /// Held only for memory work; the one system call under it is the wake signal an outbox sends its own
+    /// thread when it is closed (`pthread_kill`, which cannot block).
     private let state = Locked(State())
 
     init(maxClients: Int, maxPerAddress: Int, sendQueueLimit: Int, greeting: String, flusher: DeferredFlusher? = nil) {
@@ -66,55 +70,53 @@ final class Registry: Sendable {
     /// Admits a connection: names it, queues its `WELCOME`, tells everyone else `JOIN`.
     ///
     /// An admitted connection counts as a live session until ``sessionEnded(_:)``.
-    func admit(_ connection: Connection, _ flushes: inout PendingFlushes) -> Admission {
+    ///
+    /// - Returns: Whether it was admitted, and what is left to send.
+    func admit(_ outbox: Outbox) -> (admission: Admission, unsent: Unsent) {
         let now = monotonicNanoseconds()
-        let (admission, outcome) = state.withLock { state -> (Admission, Outcome) in
-            guard state.accepting else { return (.closed, Outcome()) }
-            guard state.members.count < maxClients else { return (.full, Outcome()) }
-            let fromAddress = state.connectionsByAddress[connection.address, default: 0]
-            guard maxPerAddress == 0 || fromAddress < maxPerAddress else { return (.tooManyFromAddress, Outcome()) }
+        return state.withLock { state -> (Admission, Unsent) in
+            guard state.accepting else { return (.closed, Unsent()) }
+            guard state.members.count < maxClients else { return (.full, Unsent()) }
+            let fromAddress = state.connectionsByAddress[outbox.address, default: 0]
+            guard maxPerAddress == 0 || fromAddress < maxPerAddress else { return (.tooManyFromAddress, Unsent()) }
             var name: String
             repeat {
                 name = "user\(state.nextNumber)"
                 state.nextNumber += 1
             } while state.idsByKey[Name.key(name)] != nil
-            var outcome = Outcome()
-            let others = state.members.values.map(\.connection)
-            state.members[connection.id] = Member(connection: connection, name: name)
-            state.idsByKey[Name.key(name)] = connection.id
+            var delivery = Delivery()
+            let others = state.members.values.map(\.outbox)
+            state.members[outbox.id] = Member(outbox: outbox, name: name)
+            state.idsByKey[Name.key(name)] = outbox.id
             state.liveSessions += 1
-            state.connectionsByAddress[connection.address] = fromAddress + 1
-            deliver(OutboundLine(.welcome(name: name, text: greeting)), to: [connection], &outcome)
-            deliver(OutboundLine(.join(name)), to: others, coalescingAt: now, &outcome)
-            settle(&state, &outcome)
-            return (.admitted(name: name), outcome)
+            state.connectionsByAddress[outbox.address] = fromAddress + 1
+            enqueue(OutboundLine(.welcome(name: name, text: greeting)), outbox, &delivery)
+            let join = OutboundLine(.join(name))
+            for other in others { enqueue(join, other, coalescingAt: now, &delivery) }
+            settle(&state, &delivery)
+            return (.admitted(name: name), delivery.unsent)
         }
-        finish(outcome, &flushes)
-        return admission
     }
 
     /// Removes a member and tells the others `LEAVE NAME REASON`.
     ///
-    /// - Returns: The member's name, or `nil` if it had already gone.
-    @discardableResult
-    func remove(_ id: UInt64, reason: LeaveReason, _ flushes: inout PendingFlushes) -> String? {
+    /// - Returns: The member's name, or `nil` if it had already gone; and what is left to send.
+    func remove(_ id: UInt64, reason: LeaveReason) -> (name: String?, unsent: Unsent) {
         let now = monotonicNanoseconds()
-        let (name, outcome) = state.withLock { state -> (String?, Outcome) in
-            var outcome = Outcome()
-            let name = unlink(id, reason: reason, now: now, &state, &outcome)
-            settle(&state, &outcome)
-            return (name, outcome)
+        return state.withLock { state -> (String?, Unsent) in
+            var delivery = Delivery()
+            let name = unlink(id, reason: reason, now: now, &state, &delivery)
+            settle(&state, &delivery)
+            return (name, delivery.unsent)
         }
-        finish(outcome, &flushes)
-        return name
     }
 
     /// Records that a session thread has ended and its socket is closed (admission counted it).
-    func sessionEnded(_ connection: Connection) {
+    func sessionEnded(_ outbox: Outbox) {
         state.withLock { state in
             state.liveSessions -= 1
-            let left = state.connectionsByAddress[connection.address, default: 1] - 1
-            state.connectionsByAddress[connection.address] = left > 0 ? left : nil
+            let left = state.connectionsByAddress[outbox.address, default: 1] - 1
+            state.connectionsByAddress[outbox.address] = left > 0 ? left : nil
         }
     }
 
@@ -126,175 +128,130 @@ final class Registry: Sendable {
 
     /// Stops admitting and closes every member after `BYE`, flushing until `deadline`.
     func closeAll(farewell: String, deadline: UInt64) {
-        let connections = state.withLock { state -> [Connection] in
+        let outboxes = state.withLock { state -> [Outbox] in
             state.accepting = false
-            let connections = state.members.values.map(\.connection)
+            let outboxes = state.members.values.map(\.outbox)
             state.members.removeAll()
             state.idsByKey.removeAll()
-            return connections
+            return outboxes
         }
         let bye = OutboundLine(.bye(farewell))
-        for connection in connections {
-            connection.close(.afterFlush(deadline: deadline, reason: "shutdown"), finalLine: bye)
+        for outbox in outboxes {
+            outbox.close(.afterFlush(deadline: deadline, reason: "shutdown"), finalLine: bye)
         }
     }
 
     // MARK: Commands
 
     /// Sends `MSG FROM TEXT` to every member, the sender included.
-    func broadcast(from id: UInt64, text: String, _ flushes: inout PendingFlushes) {
+    func broadcast(from id: UInt64, text: String) -> Unsent {
         let now = monotonicNanoseconds()
-        let outcome = state.withLock { state -> Outcome in
-            var outcome = Outcome()
-            guard let sender = state.members[id] else { return outcome }
-            deliver(OutboundLine(.message(from: sender.name, text: text)), toAllIn: state, now: now, &outcome)
-            settle(&state, &outcome)
-            return outcome
+        return state.withLock { state -> Unsent in
+            guard let sender = state.members[id] else { return Unsent() }
+            var delivery = Delivery()
+            deliver(OutboundLine(.message(from: sender.name, text: text)), toAllIn: state, now: now, &delivery)
+            settle(&state, &delivery)
+            return delivery.unsent
         }
-        finish(outcome, &flushes)
     }
 
     /// Sends `DM FROM TO TEXT` to the recipient and echoes it to the sender (once if they are the same).
-    func directMessage(
-        from id: UInt64, to name: String, text: String, _ flushes: inout PendingFlushes
-    ) throws(ProtocolError) {
-        let outcome = try state.withLock { (state) throws(ProtocolError) -> Outcome in
-            var outcome = Outcome()
-            guard let sender = state.members[id] else { return outcome }
+    func directMessage(from id: UInt64, to name: String, text: String) throws(ProtocolError) -> Unsent {
+        try state.withLock { (state) throws(ProtocolError) -> Unsent in
+            guard let sender = state.members[id] else { return Unsent() }
             guard let recipientID = state.idsByKey[Name.key(name)], let recipient = state.members[recipientID] else {
                 throw .noSuchUser(name)
             }
+            var delivery = Delivery()
             let line = OutboundLine(.directMessage(from: sender.name, to: recipient.name, text: text))
-            let targets = recipientID == id ? [sender.connection] : [recipient.connection, sender.connection]
-            deliver(line, to: targets, &outcome)
-            settle(&state, &outcome)
-            return outcome
+            if recipientID != id { enqueue(line, recipient.outbox, &delivery) }
+            enqueue(line, sender.outbox, &delivery)
+            settle(&state, &delivery)
+            return delivery.unsent
         }
-        finish(outcome, &flushes)
     }
 
     /// Renames a member and tells everyone `NICK OLD NEW`.
-    func rename(_ id: UInt64, to newName: String, _ flushes: inout PendingFlushes) throws(ProtocolError) {
+    func rename(_ id: UInt64, to newName: String) throws(ProtocolError) -> Unsent {
         let now = monotonicNanoseconds()
-        let outcome = try state.withLock { (state) throws(ProtocolError) -> Outcome in
-            var outcome = Outcome()
-            guard let member = state.members[id] else { return outcome }
+        return try state.withLock { (state) throws(ProtocolError) -> Unsent in
+            guard let member = state.members[id] else { return Unsent() }
             let newKey = Name.key(newName)
             if let holder = state.idsByKey[newKey], holder != id { throw .nameTaken(newName) }
             guard newName != member.name else { throw .nameTaken(newName) }
             state.idsByKey[Name.key(member.name)] = nil
             state.idsByKey[newKey] = id
             state.members[id]?.name = newName
-            deliver(OutboundLine(.nick(old: member.name, new: newName)), toAllIn: state, now: now, &outcome)
-            settle(&state, &outcome)
-            return outcome
+            var delivery = Delivery()
+            deliver(OutboundLine(.nick(old: member.name, new: newName)), toAllIn: state, now: now, &delivery)
+            settle(&state, &delivery)
+            return delivery.unsent
         }
-        finish(outcome, &flushes)
     }
 
     /// Answers the member alone, in order with everything else it receives.
-    func reply(to id: UInt64, _ events: [Event], _ flushes: inout PendingFlushes) {
-        let outcome = state.withLock { state -> Outcome in
-            var outcome = Outcome()
-            guard let member = state.members[id] else { return outcome }
-            for event in events { deliver(OutboundLine(event), to: [member.connection], &outcome) }
-            settle(&state, &outcome)
-            return outcome
+    func reply(to id: UInt64, _ events: [Event]) -> Unsent {
+        state.withLock { state -> Unsent in
+            guard let member = state.members[id] else { return Unsent() }
+            var delivery = Delivery()
+            for event in events { enqueue(OutboundLine(event), member.outbox, &delivery) }
+            settle(&state, &delivery)
+            return delivery.unsent
         }
-        finish(outcome, &flushes)
     }
 
     /// Answers `/users`: every name, sorted case-insensitively.
-    func replyUsers(to id: UInt64, _ flushes: inout PendingFlushes) {
-        let outcome = state.withLock { state -> Outcome in
-            var outcome = Outcome()
-            guard let member = state.members[id] else { return outcome }
+    func replyUsers(to id: UInt64) -> Unsent {
+        state.withLock { state -> Unsent in
+            guard let member = state.members[id] else { return Unsent() }
+            var delivery = Delivery()
             let names = state.members.values.map(\.name).sorted(by: Name.areInIncreasingOrder)
-            deliver(OutboundLine(.users(names)), to: [member.connection], &outcome)
-            settle(&state, &outcome)
-            return outcome
+            enqueue(OutboundLine(.users(names)), member.outbox, &delivery)
+            settle(&state, &delivery)
+            return delivery.unsent
         }
-        finish(outcome, &flushes)
-    }
-
-    /// Passes on what a delivery left to do, once the lock is released.
-    private func finish(_ outcome: Outcome, _ flushes: inout PendingFlushes) {
-        flushes.add(outcome.kick)
-        flusher?.schedule(outcome.deferred)
     }
 
     // MARK: Delivery (called with the lock held)
 
-    /// Queues `line` for `connections`.
+    /// Queues a room event for every member.
+    private func deliver(_ line: OutboundLine, toAllIn state: State, now: UInt64, _ delivery: inout Delivery) {
+        delivery.unsent.reserveCapacity(forMore: state.members.count)
+        for member in state.members.values {
+            enqueue(line, member.outbox, coalescingAt: now, &delivery)
+        }
+    }
+
+    /// Queues `line` for `outbox`.
     ///
     /// - Parameter now: For a room event, when it happened: the cork may hold it back. `nil` sends it at
     ///   once (an answer to the member's own command).
-    private func deliver(
-        _ line: OutboundLine, to connections: [Connection], coalescingAt now: UInt64? = nil, _ outcome: inout Outcome
-    ) {
-        for connection in connections {
-            enqueue(line, connection, coalescingAt: now, &outcome)
-        }
-    }
-
-    /// Queues a room event for every member.
-    private func deliver(_ line: OutboundLine, toAllIn state: State, now: UInt64, _ outcome: inout Outcome) {
-        outcome.kick.reserveCapacity(outcome.kick.count + state.members.count)
-        for member in state.members.values {
-            enqueue(line, member.connection, coalescingAt: now, &outcome)
-        }
-    }
-
+    @inline(__always)
     private func enqueue(
-        _ line: OutboundLine, _ connection: Connection, coalescingAt now: UInt64?, _ outcome: inout Outcome
+        _ line: OutboundLine, _ outbox: Outbox, coalescingAt now: UInt64? = nil, _ delivery: inout Delivery
     ) {
         let coalescing = now == nil ? nil : flusher?.coalescing
-        switch connection.enqueue(line, limit: sendQueueLimit, coalescing: coalescing, now: now ?? 0) {
-        case .queued(let kick): if kick && outcome.kick.last !== connection { outcome.kick.append(connection) }
-        case .deferred(let deadline): outcome.deferred.append(.init(connection: connection, deadline: deadline))
-        case .overflow: outcome.overflowed.append(connection.id)
-        case .closed: break
-        }
+        let enqueued = outbox.enqueue(line, limit: sendQueueLimit, coalescing: coalescing, now: now ?? 0)
+        if case .overflow = enqueued { delivery.overflowed.append(outbox.id) }
+        delivery.unsent.record(enqueued, for: outbox)
     }
 
     private func unlink(
-        _ id: UInt64, reason: LeaveReason, now: UInt64, _ state: inout State, _ outcome: inout Outcome
+        _ id: UInt64, reason: LeaveReason, now: UInt64, _ state: inout State, _ delivery: inout Delivery
     ) -> String? {
         guard let member = state.members.removeValue(forKey: id) else { return nil }
         state.idsByKey[Name.key(member.name)] = nil
-        deliver(OutboundLine(.leave(member.name, reason)), toAllIn: state, now: now, &outcome)
+        deliver(OutboundLine(.leave(member.name, reason)), toAllIn: state, now: now, &delivery)
         return member.name
     }
 
     /// Drops every member whose queue overflowed, telling the others `LEAVE NAME slow`
     /// (which may overflow further queues, so it repeats until none does).
-    private func settle(_ state: inout State, _ outcome: inout Outcome) {
-        while let id = outcome.overflowed.popLast() {
+    private func settle(_ state: inout State, _ delivery: inout Delivery) {
+        while let id = delivery.overflowed.popLast() {
             guard let member = state.members[id] else { continue }
-            member.connection.close(.now(reason: "slow"))
-            _ = unlink(id, reason: .slow, now: monotonicNanoseconds(), &state, &outcome)
+            member.outbox.close(.now(reason: "slow"))
+            _ = unlink(id, reason: .slow, now: monotonicNanoseconds(), &state, &delivery)
         }
-    }
-
-}
-
-/// Connections that were given lines and promised a flush, to be sent once the caller holds no lock.
-///
-/// A caller collects them over a batch of work (all the lines one read brought, all the connections one
-/// accept brought) and flushes once, so that lines queued for the same connection meanwhile leave in one
-/// write.
-struct PendingFlushes {
-    private var connections: [Connection] = []
-
-    mutating func add(_ more: [Connection]) {
-        connections.append(contentsOf: more)
-    }
-
-    var isEmpty: Bool { connections.isEmpty }
-
-    /// Sends what is queued for each connection, from this thread.
-    mutating func flushAll() {
-        for connection in connections { connection.flush(owner: false) }
-        connections.removeAll(keepingCapacity: true)
     }
 }

@@ -24,25 +24,25 @@ extension Session {
                 try execute(command)
             }
         } catch {
-            registry.reply(to: connection.id, [error.event], &flushes)
+            unsent.add(registry.reply(to: outbox.id, [error.event]))
         }
     }
 
     private mutating func execute(_ command: Command) throws(ProtocolError) {
-        let id = connection.id
+        let id = outbox.id
         switch command {
         case .help:
-            registry.reply(to: id, Self.helpLines.map { .help($0) }, &flushes)
+            unsent.add(registry.reply(to: id, Self.helpLines.map { .help($0) }))
         case .users:
-            registry.replyUsers(to: id, &flushes)
+            unsent.add(registry.replyUsers(to: id))
         case .directMessage(let name, let text):
-            try registry.directMessage(from: id, to: name, text: text, &flushes)
+            unsent.add(try registry.directMessage(from: id, to: name, text: text))
         case .broadcast(let text):
-            registry.broadcast(from: id, text: text, &flushes)
+            unsent.add(registry.broadcast(from: id, text: text))
         case .nick(let name):
-            try registry.rename(id, to: name, &flushes)
+            unsent.add(try registry.rename(id, to: name))
         case .ping(let token):
-            registry.reply(to: id, [.pong(token)], &flushes)
+            unsent.add(registry.reply(to: id, [.pong(token)]))
         case .quit:
             _ = leave(.quit, finalLine: OutboundLine(.bye("goodbye")))
         }

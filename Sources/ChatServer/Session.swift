@@ -17,12 +17,12 @@ struct SessionSettings: Sendable {
 
 /// The thread that owns one connection's socket: it reads and handles commands, and takes over the
 /// sending of the connection's queued lines when the socket buffer is full or the connection is closing
-/// (other threads send them otherwise; see ``Connection``).
+/// (other threads send them otherwise; see ``Outbox``).
 ///
 /// Input is read only once what was read before has been handled, so a client held to its rate
 /// is slowed by TCP itself: its lines wait in its own socket buffer, never dropped.
 struct Session {
-    let connection: Connection
+    let outbox: Outbox
     let registry: Registry
     let logger: Logger
     let settings: SessionSettings
@@ -38,16 +38,16 @@ struct Session {
     private var readOpen = true
     private var peerClosed = false
     private var lastHeard: UInt64
-    private var closing: Connection.Closing?
+    private var closing: OutboxState.Closing?
     /// The name the connection last had, recorded when it left the registry.
     private var closingName: String?
-    /// Connections this thread queued lines for and must flush once the batch in hand is handled.
-    var flushes = PendingFlushes()
+    /// What the registry left to send for the batch in hand: this thread sends it once the batch is handled.
+    var unsent = Unsent()
     /// This thread's signal mask with the wake signal let through, for the waits.
     private var waitMask = sigset_t()
 
-    init(connection: Connection, registry: Registry, logger: Logger, settings: SessionSettings) {
-        self.connection = connection
+    init(outbox: Outbox, registry: Registry, logger: Logger, settings: SessionSettings) {
+        self.outbox = outbox
         self.registry = registry
         self.logger = logger
         self.settings = settings
@@ -59,22 +59,22 @@ struct Session {
     /// Runs until the connection ends, then closes the socket and logs the disconnection.
     mutating func run(name: String) {
         defer { if input.count > 0 { input.deallocate() } }
-        connection.adoptOwner()
+        outbox.adoptOwner()
         _ = CSystemShims_prepare_wakeable_thread(&waitMask)
         let endReason = serve()
         // Another thread may be in the middle of a send: wait for it to hand the token back.
-        while !connection.retire() {
+        while !outbox.retire() {
             _ = CSystemShims_poll_wakeable(nil, 0, 10, &waitMask)
         }
-        close(connection.fd)
-        let seconds = Double(monotonicNanoseconds() - connection.connectedAt) / 1e9
+        close(outbox.fd)
+        let seconds = Double(monotonicNanoseconds() - outbox.connectedAt) / 1e9
         logger.info(
             "disconnect",
             metadata: [
-                "name": "\(closingName ?? name)", "peer": "\(connection.peer)", "reason": "\(endReason)",
+                "name": "\(closingName ?? name)", "peer": "\(outbox.peer)", "reason": "\(endReason)",
                 "duration": "\(String(format3: seconds))s",
             ])
-        registry.sessionEnded(connection)
+        registry.sessionEnded(outbox)
     }
 
     /// The connection's loop; returns the reason it ended.
@@ -82,13 +82,13 @@ struct Session {
         // Whether the socket may take more bytes (false after a short send, until poll says POLLOUT).
         var writable = true
         while true {
-            var turn = connection.beginTurn()
+            var turn = outbox.beginTurn()
             closing = turn.closing
             if turn.failed { return leave(.lost, now: true) }
             if case .now(let reason) = closing { return reason }
             if writable {
-                connection.flush(owner: true)
-                turn = connection.beginTurn()
+                outbox.flush(owner: true)
+                turn = outbox.beginTurn()
                 if turn.failed { return leave(.lost, now: true) }
             }
             if case .afterFlush(let deadline, let reason) = closing {
@@ -103,7 +103,7 @@ struct Session {
                 _ = leave(.lost)
                 continue
             }
-            guard let waitForWritable = connection.prepareToSleep(seen: closing) else { continue }
+            guard let waitForWritable = outbox.prepareToSleep(seen: closing) else { continue }
 
             let now = monotonicNanoseconds()
             let wantRead = readOpen && closing == nil && inputStart == inputEnd
@@ -116,11 +116,11 @@ struct Session {
                 wakeAt = min(wakeAt, now + bucket.nanosUntilToken())
             }
             var socket = pollfd(
-                fd: connection.fd,
+                fd: outbox.fd,
                 events: Int16(wantRead ? POLLIN : 0) | Int16(waitForWritable ? POLLOUT : 0), revents: 0)
             let timeout: Int32 =
                 wakeAt == .max ? -1 : wakeAt <= now ? 0 : Int32(min((wakeAt - now) / 1_000_000 + 1, 60_000))
-            // Returns EINTR when another thread wakes this one (see Connection).
+            // Returns EINTR when another thread wakes this one (see Outbox).
             let ready = CSystemShims_poll_wakeable(&socket, 1, timeout, &waitMask)
             if ready < 0 && errno != EINTR { return leave(.lost, now: true) }
             let socketEvents = ready > 0 ? Int32(socket.revents) : 0
@@ -146,7 +146,7 @@ struct Session {
         let count: Int?
         do {
             if input.count == 0 { input = .allocate(byteCount: 16 * 1024, alignment: 16) }
-            count = try receiveAvailable(connection.fd, into: input)
+            count = try receiveAvailable(outbox.fd, into: input)
         } catch {
             _ = leave(.lost, now: true)
             return
@@ -186,7 +186,7 @@ struct Session {
         }
         swap(&framer, &self.framer)
         // Everything this batch of lines queued leaves now, one write per connection.
-        flushes.flushAll()
+        unsent.send(deferringTo: registry.flusher)
         inputStart += consumed
         if closing != nil { inputStart = inputEnd }
         return true
@@ -201,13 +201,15 @@ struct Session {
     ///   - finalLine: A last line to send, such as `BYE`.
     /// - Returns: The reason, to log.
     mutating func leave(_ reason: LeaveReason, now: Bool = false, finalLine: OutboundLine? = nil) -> String {
-        if let name = registry.remove(connection.id, reason: reason, &flushes) { closingName = name }
-        flushes.flushAll()
-        let closing: Connection.Closing =
+        let (name, left) = registry.remove(outbox.id, reason: reason)
+        if let name { closingName = name }
+        unsent.add(left)
+        unsent.send(deferringTo: registry.flusher)
+        let closing: OutboxState.Closing =
             now
             ? .now(reason: reason.rawValue)
             : .afterFlush(deadline: monotonicNanoseconds() + settings.flushGrace, reason: reason.rawValue)
-        connection.close(closing, finalLine: finalLine)
+        outbox.close(closing, finalLine: finalLine)
         self.closing = closing
         readOpen = false
         return reason.rawValue

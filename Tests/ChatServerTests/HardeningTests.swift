@@ -50,13 +50,13 @@ import Testing
     }
 
     @Test(arguments: [(100, 100, true), (100, 101, false), (4000, 7, true), (4000, 8, false)])
-    func sendQueueLimitEdge(queued: Int, next: Int, fits: Bool) throws {
-        let connection = try Connection(id: 1, fd: -1, peer: "test", address: "test")
+    func sendQueueLimitEdge(queued: Int, next: Int, fits: Bool) {
+        let outbox = Outbox(id: 1, fd: -1, peer: "test", address: "test")
         let limit = queued + (fits ? next : next - 1)
-        if case .overflow = connection.enqueue(line(bytes: queued), limit: limit) {
+        if case .overflow = outbox.enqueue(line(bytes: queued), limit: limit) {
             Issue.record("the first line alone overflowed")
         }
-        let result = connection.enqueue(line(bytes: next), limit: limit)
+        let result = outbox.enqueue(line(bytes: next), limit: limit)
         switch result {
         case .queued: #expect(fits, "a line past the limit was queued")
         case .deferred: Issue.record("a line was held back without a cork")
