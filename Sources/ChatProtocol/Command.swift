@@ -14,9 +14,18 @@ public enum Command: Equatable, Sendable {
     case ping(String?)
     /// `/quit`: leave.
     case quit
+    /// `/caps [NAME...]` (v1.1): turns these capabilities on, in the order typed (duplicates kept; the
+    /// server takes their union). An empty list only asks which are on. Answered with `CAPS`.
+    case caps([Capability])
+    /// `/history [N]`, `/history before ID [N]`, `/history after ID [N]` (v1.1): stored messages, answered
+    /// with `HISTORY` lines and `HISTORY-END`.
+    case history(HistoryQuery)
+    /// `/search TEXT` (v1.1): the newest stored messages matching TEXT, answered with `FOUND` lines and
+    /// `FOUND-END`. TEXT is the rest of the line, trimmed of blanks and taken literally (quotes included).
+    case search(String)
 
-    /// The command words, as typed after the slash, in the order `/help` lists them.
-    public static let words = ["help", "users", "dm", "bc", "nick", "ping", "quit"]
+    /// The command words, as typed after the slash, in the order `/help` lists them: v1's first, then v1.1's.
+    public static let words = ["help", "users", "dm", "bc", "nick", "ping", "quit", "caps", "history", "search"]
 
     /// Parses one line of text.
     ///
@@ -60,6 +69,14 @@ public enum Command: Equatable, Sendable {
         case "ping":
             let token = rest.trimmingBlanks()
             return .ping(token.isEmpty ? nil : String(token))
+        case "caps":
+            return .caps(try parseCapabilities(rest))
+        case "history":
+            return .history(try HistoryQuery.parse(rest))
+        case "search":
+            let text = rest.trimmingBlanks()
+            if text.isEmpty { throw .emptyMessage }
+            return .search(String(text))
         default:
             throw .unknownCommand("/" + word)
         }
@@ -75,7 +92,24 @@ public enum Command: Equatable, Sendable {
         case .nick(let name): "/nick \(name)"
         case .ping(let token): token.map { "/ping \($0)" } ?? "/ping"
         case .quit: "/quit"
+        case .caps(let capabilities): (["/caps"] + capabilities.map(\.rawValue)).joined(separator: " ")
+        case .history(let query): "/history \(query.wireArguments)"
+        case .search(let text): "/search \(text)"
         }
+    }
+
+    /// Reads the names after `/caps`, case-insensitively.
+    private static func parseCapabilities(_ rest: Substring) throws(ProtocolError) -> [Capability] {
+        var capabilities: [Capability] = []
+        for name in rest.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+            guard let capability = Capability(name: name) else {
+                let known = Capability.allCases.map(\.rawValue)
+                let list = known.dropLast().joined(separator: ", ") + " and " + (known.last ?? "")
+                throw .badSyntax("unknown capability \(name): the capabilities are \(list)")
+            }
+            capabilities.append(capability)
+        }
+        return capabilities
     }
 
     /// Quotes text for `/bc` and `/dm`, escaping `"` and `\`.

@@ -10,4 +10,6 @@ public enum ErrorCode: String, CaseIterable, Sendable {
     case badEncoding = "bad-encoding"
     case badText = "bad-text"
     case serverFull = "server-full"
+    /// v1.1: the message store cannot serve the command.
+    case unavailable = "unavailable"
 }

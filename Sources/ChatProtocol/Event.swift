@@ -32,6 +32,17 @@ public enum Event: Equatable, Sendable {
     case error(ErrorCode, String)
     /// `BYE TEXT`: the server closes the connection after this line.
     case bye(String)
+    /// `HISTORY ID TIME FROM TEXT` (v1.1): one stored message in the answer to `/history`.
+    case history(StoredMessage)
+    /// `HISTORY-END COUNT` (v1.1): the end of a `/history` answer, with the number of `HISTORY` lines.
+    case historyEnd(count: Int)
+    /// `FOUND ID TIME FROM TEXT` (v1.1): one stored message matching a `/search`.
+    case found(StoredMessage)
+    /// `FOUND-END COUNT` (v1.1): the end of a `/search` answer, with the number of `FOUND` lines.
+    case foundEnd(count: Int)
+    /// `CAPS NAME...` (v1.1): the capabilities on for this connection, the answer to `/caps`. The server
+    /// sends them sorted (``Capability`` is `Comparable`) and without duplicates; `CAPS` alone for none.
+    case caps([Capability])
 
     /// The event as one line, without its line feed.
     public var wireLine: String {
@@ -47,6 +58,11 @@ public enum Event: Equatable, Sendable {
         case .pong(let token): token.map { "PONG \($0)" } ?? "PONG"
         case .error(let code, let text): "ERROR \(code.rawValue) \(text)"
         case .bye(let text): "BYE \(text)"
+        case .history(let message): "HISTORY \(message.wireFields)"
+        case .historyEnd(let count): "HISTORY-END \(count)"
+        case .found(let message): "FOUND \(message.wireFields)"
+        case .foundEnd(let count): "FOUND-END \(count)"
+        case .caps(let capabilities): (["CAPS"] + capabilities.map(\.rawValue)).joined(separator: " ")
         }
     }
 
@@ -59,8 +75,11 @@ public enum Event: Equatable, Sendable {
 
     /// Reads one decoded line sent by a server.
     ///
+    /// Decoding is strict: a malformed ID, TIME or COUNT, an unknown capability, or a tagged line (see
+    /// ``TaggedEvent``) is not an event.
+    ///
     /// - Parameter line: The line without its line ending.
-    /// - Returns: The event, or `nil` when the line is not a well-formed v1 event.
+    /// - Returns: The event, or `nil` when the line is not a well-formed v1 or v1.1 event.
     public init?(wireLine line: some StringProtocol) {
         let line = Substring(line)
         var fields = FieldReader(line)
@@ -103,6 +122,25 @@ public enum Event: Equatable, Sendable {
             self = .error(code, fields.rest())
         case "BYE":
             self = .bye(fields.rest())
+        case "HISTORY":
+            guard let message = fields.storedMessage() else { return nil }
+            self = .history(message)
+        case "HISTORY-END":
+            guard let count = fields.count(), fields.atEnd else { return nil }
+            self = .historyEnd(count: count)
+        case "FOUND":
+            guard let message = fields.storedMessage() else { return nil }
+            self = .found(message)
+        case "FOUND-END":
+            guard let count = fields.count(), fields.atEnd else { return nil }
+            self = .foundEnd(count: count)
+        case "CAPS":
+            var capabilities: [Capability] = []
+            while !fields.atEnd {
+                guard let word = fields.next(), let capability = Capability(rawValue: String(word)) else { return nil }
+                capabilities.append(capability)
+            }
+            self = .caps(capabilities)
         default:
             return nil
         }
@@ -130,6 +168,25 @@ private struct FieldReader {
     mutating func name() -> String? {
         guard let field = next(), Name.isValid(field) else { return nil }
         return String(field)
+    }
+
+    /// The next field, if it is a decimal id.
+    mutating func id() -> UInt64? {
+        next().flatMap(DecimalField.parseCanonical)
+    }
+
+    /// The next field, if it is a decimal count.
+    mutating func count() -> Int? {
+        guard let value = id(), value <= UInt64(Int.max) else { return nil }
+        return Int(value)
+    }
+
+    /// `ID TIME FROM TEXT`, the rest of a `HISTORY` or `FOUND` line.
+    mutating func storedMessage() -> StoredMessage? {
+        guard let id = id(), let field = next(), let time = Timestamp(rfc3339: field), let from = name() else {
+            return nil
+        }
+        return StoredMessage(id: id, time: time, from: from, text: rest())
     }
 
     /// Everything left, as the free TEXT field.

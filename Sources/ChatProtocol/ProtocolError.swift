@@ -5,7 +5,8 @@
 public enum ProtocolError: Error, Equatable, Sendable {
     /// The command word is not one the protocol knows (`/frobnicate`).
     case unknownCommand(String)
-    /// The command is malformed: missing arguments, an unclosed quote, text after a closing quote.
+    /// The command is malformed: missing arguments, an unclosed quote, text after a closing quote, an
+    /// unknown capability, a `/history` count or id out of range.
     case badSyntax(String)
     /// `/dm` named nobody who is connected.
     case noSuchUser(String)
@@ -13,7 +14,7 @@ public enum ProtocolError: Error, Equatable, Sendable {
     case badName(String)
     /// `/nick` asked for a name someone else holds (compared case-insensitively).
     case nameTaken(String)
-    /// `/bc` or `/dm` without text, or with only blanks.
+    /// `/bc`, `/dm` or `/search` without text, or with only blanks.
     case emptyMessage
     /// More than ``Wire/maxLineBytes`` bytes before the line feed.
     case lineTooLong
@@ -23,6 +24,9 @@ public enum ProtocolError: Error, Equatable, Sendable {
     case badText
     /// The connection limit is reached.
     case serverFull
+    /// The message store cannot serve the command (v1.1): it cannot take the message, or the server keeps
+    /// nothing (`--store none` answers `/history` and `/search` with this). The text says which.
+    case unavailable(String)
 
     /// The wire code for this error.
     public var code: ErrorCode {
@@ -37,6 +41,7 @@ public enum ProtocolError: Error, Equatable, Sendable {
         case .badEncoding: .badEncoding
         case .badText: .badText
         case .serverFull: .serverFull
+        case .unavailable: .unavailable
         }
     }
 
@@ -53,6 +58,7 @@ public enum ProtocolError: Error, Equatable, Sendable {
         case .badEncoding: "line is not valid UTF-8"
         case .badText: "line holds a control character"
         case .serverFull: "the server is full"
+        case .unavailable(let detail): detail
         }
     }
 

@@ -1,4 +1,4 @@
-/// Constants of wire protocol v1.
+/// Constants of wire protocol v1 and v1.1.
 public enum Wire {
     /// The most bytes a line may hold before its line feed (a carriage return before the LF is not counted).
     public static let maxLineBytes = 4096
@@ -8,4 +8,6 @@ public enum Wire {
     public static let lineFeed: UInt8 = 0x0A
     /// The byte dropped when it comes just before the line feed.
     public static let carriageReturn: UInt8 = 0x0D
+    /// The most `FOUND` lines one `/search` answer holds (v1.1): the newest matches.
+    public static let maxSearchResults = 50
 }

@@ -183,7 +183,8 @@ private func parsed(_ line: String) -> Result<Command?, ProtocolError> {
     }
 
     @Test func commandWordsAreTheKnownCommandsInHelpOrder() {
-        #expect(Command.words == ["help", "users", "dm", "bc", "nick", "ping", "quit"])
+        #expect(
+            Command.words == ["help", "users", "dm", "bc", "nick", "ping", "quit", "caps", "history", "search"])
     }
 
     @Test(arguments: Command.words)

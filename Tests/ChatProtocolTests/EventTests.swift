@@ -110,6 +110,10 @@ import Testing
         (.badEncoding, .badEncoding, "ERROR bad-encoding line is not valid UTF-8"),
         (.badText, .badText, "ERROR bad-text line holds a control character"),
         (.serverFull, .serverFull, "ERROR server-full the server is full"),
+        (
+            .unavailable("this server keeps no messages"), .unavailable,
+            "ERROR unavailable this server keeps no messages"
+        ),
     ]
 
     @Test(arguments: errors)
@@ -125,7 +129,7 @@ import Testing
         #expect(
             ErrorCode.allCases.map(\.rawValue) == [
                 "unknown-command", "bad-syntax", "no-such-user", "bad-name", "name-taken", "empty-message",
-                "line-too-long", "bad-encoding", "bad-text", "server-full",
+                "line-too-long", "bad-encoding", "bad-text", "server-full", "unavailable",
             ])
     }
 }
