@@ -1,13 +1,23 @@
-/// The last lines of a conversation, at most ``capacity`` of them, each with a sequence number.
+/// The lines of a conversation, at most ``capacity`` of them, each with a sequence number.
 ///
-/// Sequence numbers start at 0 and grow by one per appended line, never reused (not even after
-/// ``removeAll()``), so a view can hold on to a line by its number while older lines fall off the top.
+/// Lines are added at both ends: ``append(_:)`` adds the newest (dropping the oldest when full), and
+/// ``prepend(contentsOf:)`` adds older lines above the oldest, as far as there is room. Sequence numbers
+/// follow the order of the lines: an appended line takes ``nextSequence`` (0, 1, 2, ...), a prepended
+/// one the number below ``firstSequence`` (-1, -2, ...). So the lines a view holds on to keep their
+/// numbers, and the view stays put, while lines arrive at either end or fall off the top.
+///
+/// While a line is held its number names it and no other line. A number passes to another line only
+/// after lines were taken back (``removeFirst()``, a placeholder note at the top; ``removeAll()``) and
+/// older lines are prepended in their place, so a cache keyed by sequence number checks the line too.
 public struct Scrollback<Element: Sendable>: Sendable {
     /// The most lines kept.
     public let capacity: Int
+    /// The lines; `storage[head]` is the oldest once the buffer has wrapped.
     private var storage: [Element] = []
     /// Index in `storage` of the oldest line once the buffer is full.
     private var head = 0
+    /// The sequence number of the oldest line held (equal to ``nextSequence`` when empty).
+    public private(set) var firstSequence = 0
     /// The sequence number the next appended line gets.
     public private(set) var nextSequence = 0
 
@@ -24,11 +34,17 @@ public struct Scrollback<Element: Sendable>: Sendable {
     /// Whether no lines are held.
     public var isEmpty: Bool { storage.isEmpty }
 
-    /// The sequence number of the oldest line held (equal to ``nextSequence`` when empty).
-    public var firstSequence: Int { nextSequence - storage.count }
+    /// Whether ``capacity`` lines are held: an append drops the oldest, a prepend keeps nothing.
+    public var isFull: Bool { storage.count == capacity }
 
     /// The sequence number of the newest line, if any.
     public var lastSequence: Int? { storage.isEmpty ? nil : nextSequence - 1 }
+
+    /// The oldest line, if any.
+    public var first: Element? { self[sequence: firstSequence] }
+
+    /// The newest line, if any.
+    public var last: Element? { lastSequence.flatMap { self[sequence: $0] } }
 
     /// Adds a line, dropping the oldest when full.
     ///
@@ -40,9 +56,50 @@ public struct Scrollback<Element: Sendable>: Sendable {
         } else {
             storage[head] = element
             head = (head + 1) % capacity
+            firstSequence += 1
         }
         nextSequence += 1
         return nextSequence - 1
+    }
+
+    /// Adds older lines above the oldest, in their order (the first of them ends up on top).
+    ///
+    /// Only as many as there is room for are kept: the newest of them, the ones next to the lines held.
+    ///
+    /// - Parameter elements: The lines, oldest first.
+    /// - Returns: How many were kept.
+    @discardableResult
+    public mutating func prepend(contentsOf elements: some Collection<Element>) -> Int {
+        let kept = min(elements.count, capacity - storage.count)
+        guard kept > 0 else { return 0 }
+        // Below capacity the buffer has never wrapped (only a full buffer wraps, and it stays full until
+        // removeAll), so the oldest line is at index 0.
+        if head != 0 {
+            storage = Array(storage[head...] + storage[..<head])
+            head = 0
+        }
+        storage.insert(contentsOf: elements.suffix(kept), at: 0)
+        firstSequence -= kept
+        return kept
+    }
+
+    /// Takes back the oldest line.
+    ///
+    /// - Returns: The line, or `nil` when empty.
+    @discardableResult
+    public mutating func removeFirst() -> Element? {
+        guard !storage.isEmpty else { return nil }
+        let element: Element
+        if head == 0 {
+            element = storage.removeFirst()
+        } else {
+            // A full, wrapped buffer: unwrap it first so that index 0 is the oldest again.
+            storage = Array(storage[head...] + storage[..<head])
+            head = 0
+            element = storage.removeFirst()
+        }
+        firstSequence += 1
+        return element
     }
 
     /// The line with a sequence number, if it is still held.
@@ -56,9 +113,10 @@ public struct Scrollback<Element: Sendable>: Sendable {
         Array(storage[head...] + storage[..<head])
     }
 
-    /// Drops every line; sequence numbers carry on.
+    /// Drops every line; appended lines' numbers carry on.
     public mutating func removeAll() {
         storage.removeAll()
         head = 0
+        firstSequence = nextSequence
     }
 }

@@ -172,4 +172,42 @@ import Testing
         #expect(scrollback[sequence: 2] == "c")
         #expect(scrollback.firstSequence == 2)
     }
+
+    @Test func olderLinesGoOnTopNumberedDownwardsAsFarAsThereIsRoom() {
+        var scrollback = Scrollback<String>(capacity: 5)
+        scrollback.append("c")
+        scrollback.append("d")
+        #expect(scrollback.prepend(contentsOf: ["a", "b"]) == 2)
+        #expect(scrollback.elements == ["a", "b", "c", "d"])
+        #expect(scrollback.firstSequence == -2)
+        #expect(scrollback[sequence: -2] == "a")
+        #expect(scrollback[sequence: 0] == "c")
+        #expect(scrollback.lastSequence == 1)
+        // Only one more fits: the newest of them, next to the lines held.
+        #expect(scrollback.prepend(contentsOf: ["x", "y", "z"]) == 1)
+        #expect(scrollback.elements == ["z", "a", "b", "c", "d"])
+        #expect(scrollback.isFull)
+        #expect(scrollback.prepend(contentsOf: ["w"]) == 0)
+        // Appending still drops the oldest.
+        #expect(scrollback.append("e") == 2)
+        #expect(scrollback.elements == ["a", "b", "c", "d", "e"])
+        #expect(scrollback.firstSequence == -2)
+    }
+
+    @Test func theOldestLineCanBeTakenBackAndItsNumberGoesToTheNextLinePrepended() {
+        var scrollback = Scrollback<String>(capacity: 3)
+        for value in ["a", "b", "c", "d"] { scrollback.append(value) }
+        // A wrapped buffer: b, c, d.
+        #expect(scrollback.removeFirst() == "b")
+        #expect(scrollback.elements == ["c", "d"])
+        #expect(scrollback.firstSequence == 2)
+        #expect(scrollback.prepend(contentsOf: ["older"]) == 1)
+        #expect(scrollback[sequence: 1] == "older")
+        #expect(scrollback.elements == ["older", "c", "d"])
+        scrollback.append("e")
+        #expect(scrollback.elements == ["c", "d", "e"])
+        var empty = Scrollback<String>(capacity: 2)
+        #expect(empty.removeFirst() == nil)
+        #expect(empty.first == nil && empty.last == nil)
+    }
 }
