@@ -34,6 +34,9 @@ extension ChatConnection {
         case .quit: return .quit
         case .send(let wire): sent = send(wire)
         case .users: sent = requestUsers(.typed, state: &state)
+        case .search(let text): sent = requestListing(.search(text), command: .search(text), typed: typed, state: &state)
+        case .history(let query):
+            sent = requestListing(.history, command: .history(query), typed: typed, state: &state)
         case .help:
             sent = send(Command.help.wireLine)
             // The PONG comes after every HELP line, so the client's own help follows the server's.
@@ -50,6 +53,57 @@ extension ChatConnection {
         guard send(Command.users.wireLine) else { return false }
         state.sentUsersRequest(request)
         return true
+    }
+
+    /// Sends a typed `/search` or `/history`, recorded so that its answer is listed under a note, when
+    /// the server gives stored messages; otherwise as typed, for the server's answer (an `ERROR`).
+    private func requestListing(
+        _ listing: ChatState.Listing, command: Command, typed: String, state: inout ChatState
+    ) -> Bool {
+        guard state.history == .available else { return send(typed) }
+        guard send(command.wireLine) else { return false }
+        state.sentListing(listing)
+        return true
+    }
+
+    /// Asks for stored messages (v1.1), and records the request so the answer is placed: the recent
+    /// history above everything, older messages above the oldest, the missed ones where the connection
+    /// was lost. Call it with ``ChatState/Outcome/historyWanted`` when set.
+    ///
+    /// - Parameters:
+    ///   - request: What is wanted.
+    ///   - count: How many (1 to 1000) for the recent and the older history; the missed messages are asked
+    ///     for 1000 at a time.
+    ///   - state: The chat state that will receive the answer.
+    ///   - time: The time of the note shown while older messages are on their way.
+    /// - Returns: `false`, and nothing is sent, when there is nothing to ask (the server gives no history,
+    ///   no stored message is held to go on from) or the connection is not up.
+    @discardableResult
+    public func requestHistory(
+        _ request: ChatState.HistoryRequest, count: Int, state: inout ChatState, at time: LocalTime = .now()
+    ) -> Bool {
+        guard let query = state.historyQuery(for: request, count: count),
+            send(Command.history(query).wireLine)
+        else { return false }
+        state.sentHistoryRequest(request, query: query, at: time)
+        return true
+    }
+
+    /// What the view reaching the top of the scrollback does: asks for older messages (a note on top
+    /// says they are on their way), or, once, notes the start of the history or a server that keeps none.
+    ///
+    /// - Parameters:
+    ///   - count: How many older messages to ask for.
+    ///   - state: The chat state.
+    ///   - time: The time of the note.
+    /// - Returns: Whether a note went on top of the scrollback (for the caller to bring into view).
+    @discardableResult
+    public func reachedTopOfHistory(count: Int, state: inout ChatState, at time: LocalTime = .now()) -> Bool {
+        switch state.topOfHistoryReached(at: time) {
+        case .nothing: return false
+        case .noted: return true
+        case .askOlder: return requestHistory(.older, count: count, state: &state, at: time)
+        }
     }
 
     /// Sends `/ping TOKEN`, and records it so its `PONG` shows `lines` instead of itself.

@@ -20,7 +20,9 @@ import Glibc
 ///
 /// After each `WELCOME` the connection asks for the name the user wants, with `/nick`: the `name`
 /// option at first, then whatever name the last successful rename gave (so a reconnection keeps
-/// the name the user chose).
+/// the name the user chose). Then (the `capabilities` option) it turns on message ids and times with
+/// `/caps ids time` (v1.1); a server that refuses it is reported once, as
+/// ``ConnectionEvent/capabilitiesRefused(_:_:)``, instead of its `ERROR`, and the connection stays v1.
 public final class ChatConnection: Sendable {
     /// What a connection is made with.
     public struct Options: Sendable {
@@ -41,6 +43,9 @@ public final class ChatConnection: Sendable {
         /// once; under a flood the lines gather in the socket meanwhile and one wake-up reads them
         /// all, instead of one wake-up per line. Zero reads every line as it comes.
         public var readInterval: Duration
+        /// Whether to send `/caps ids time` after each `WELCOME` (and after the `/nick` sent there), so
+        /// that messages come with their ids and times and stored messages can be asked for (v1.1).
+        public var capabilities: Bool
 
         /// Creates the options.
         ///
@@ -52,6 +57,7 @@ public final class ChatConnection: Sendable {
         ///   - connectTimeout: How long one attempt may take.
         ///   - maxLineBytes: The longest line accepted from the server.
         ///   - readInterval: The shortest time between two reads of the socket.
+        ///   - capabilities: Whether to turn on ids and times after `WELCOME`.
         public init(
             address: ServerAddress,
             name: String? = nil,
@@ -59,7 +65,8 @@ public final class ChatConnection: Sendable {
             backoff: Backoff = Backoff(),
             connectTimeout: Duration = .seconds(10),
             maxLineBytes: Int = 1 << 20,
-            readInterval: Duration = .milliseconds(10)
+            readInterval: Duration = .milliseconds(10),
+            capabilities: Bool = true
         ) {
             self.address = address
             self.name = name
@@ -68,6 +75,7 @@ public final class ChatConnection: Sendable {
             self.connectTimeout = connectTimeout
             self.maxLineBytes = maxLineBytes
             self.readInterval = readInterval
+            self.capabilities = capabilities
         }
     }
 
@@ -241,6 +249,7 @@ public final class ChatConnection: Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         defer { buffer.deallocate() }
         var farewell: String?
+        var negotiation = CapsNegotiation()
         var nextRead = ContinuousClock.now
         while true {
             let (stopped, pending) = shared.withLock { ($0.stopped, $0.sentOffset < $0.outbound.count) }
@@ -268,13 +277,19 @@ public final class ChatConnection: Sendable {
                             ?? "the server closed the connection"
                     }
                     framer.push(UnsafeRawBufferPointer(rebasing: buffer[..<count])) { frame in
-                        guard let event = decode(frame) else { return }
+                        guard let line = decode(frame) else { return }
+                        let event = line.event
                         switch event {
                         case .welcome(let name, _):
                             attempt = 0
-                            // Queued before the event is reported, so the rename goes out ahead of anything
-                            // the client sends in answer to the WELCOME.
-                            if let wanted = names.welcomed(as: name) { enqueue(Command.nick(wanted).wireLine) }
+                            // Queued before the event is reported, so the rename and the capabilities go out
+                            // ahead of anything the client sends in answer to the WELCOME.
+                            let wanted = names.welcomed(as: name)
+                            if let wanted { enqueue(Command.nick(wanted).wireLine) }
+                            if options.capabilities {
+                                enqueue(Command.caps([.ids, .time]).wireLine)
+                                negotiation.sent(renamingFrom: wanted == nil ? nil : name)
+                            }
                         case .nick(let old, let new):
                             names.renamed(from: old, to: new)
                         case .bye(let text):
@@ -282,7 +297,11 @@ public final class ChatConnection: Sendable {
                         default:
                             break
                         }
-                        sink(.received(event))
+                        if negotiation.isRefusal(event), case .error(let code, let text) = event {
+                            sink(.capabilitiesRefused(code, text))
+                        } else {
+                            sink(.received(event, tags: line.tags))
+                        }
                     }
                 }
             } catch {
@@ -291,8 +310,8 @@ public final class ChatConnection: Sendable {
         }
     }
 
-    /// Decodes one framed line, reporting a line that is not a v1 event.
-    private func decode(_ frame: LineFramer.Frame) -> Event? {
+    /// Decodes one framed line, tagged or not, reporting a line that is not an event.
+    private func decode(_ frame: LineFramer.Frame) -> TaggedEvent? {
         switch frame {
         case .tooLong:
             sink(.unreadable("the server sent a line longer than \(options.maxLineBytes) bytes; skipped"))
@@ -305,7 +324,7 @@ public final class ChatConnection: Sendable {
                 sink(.unreadable("the server sent a line that \(error.message); skipped"))
                 return nil
             }
-            guard let event = Event(wireLine: text) else {
+            guard let event = TaggedEvent(wireLine: text) else {
                 sink(.unreadable("the server sent a line this client does not understand: \(text)"))
                 return nil
             }
@@ -379,5 +398,45 @@ struct NameKeeper: Equatable, Sendable {
         guard let current, current == old else { return }
         self.current = new
         wanted = new
+    }
+}
+
+/// Which answers belong to the commands the connection sends itself after a `WELCOME`: the `/nick`,
+/// then `/caps`.
+///
+/// The server answers a connection's commands in order, and nothing else is sent before them, so the
+/// first `ERROR` after the rename's answer is the refusal of `/caps` (a v1 server: `unknown-command`).
+struct CapsNegotiation: Equatable, Sendable {
+    /// The name the connection's own `/nick` renames from, until its answer (a `NICK` from that name, or an `ERROR`).
+    private var renamingFrom: String?
+    /// `/caps` went out and is not answered yet.
+    private var awaitingCaps = false
+
+    /// Records that `/caps` was sent, after a `/nick` from `renamingFrom` when there was one.
+    mutating func sent(renamingFrom name: String?) {
+        renamingFrom = name
+        awaitingCaps = true
+    }
+
+    /// Follows one event from the server.
+    ///
+    /// - Returns: Whether the event is the `ERROR` that refuses `/caps`.
+    mutating func isRefusal(_ event: Event) -> Bool {
+        guard awaitingCaps else { return false }
+        switch event {
+        case .nick(let old, _) where old == renamingFrom:
+            renamingFrom = nil
+        case .error where renamingFrom != nil:
+            renamingFrom = nil
+        case .error:
+            awaitingCaps = false
+            return true
+        case .caps:
+            renamingFrom = nil
+            awaitingCaps = false
+        default:
+            break
+        }
+        return false
     }
 }

@@ -3,7 +3,8 @@ import ChatProtocol
 /// One line of the scrollback: something the server said or the client noted, with its time.
 ///
 /// Facts that depend on who the user was when the line arrived (whether it is the user's own line,
-/// whether it mentions them, which way a direct message went) are settled then and kept.
+/// whether it mentions them, which way a direct message went) are settled then and kept, and so is
+/// whether its stamp shows the date (a line from an earlier day, a search result).
 public struct ChatLine: Equatable, Sendable {
     /// What the line says.
     public enum Kind: Equatable, Sendable {
@@ -31,21 +32,52 @@ public struct ChatLine: Equatable, Sendable {
         case error(ErrorCode, String)
         /// The server's `BYE`.
         case bye(String)
+        /// A `CAPS` reply the user asked for: the capabilities on for the connection (v1.1).
+        case capabilities([String])
         /// A note from the client itself (connection state, hosting, local help, ...).
         case notice(String)
         /// Something the client could not read or do; shown like an error.
         case problem(String)
+        /// The lines after this one are from another day (`-- Tuesday 1 December 2026`).
+        case dayChanged(LocalDate)
     }
 
-    /// When the line arrived.
+    /// When the line arrived (a live line), or when the server took the message (a stored one), in
+    /// local time.
     public var time: LocalTime
     /// What it says.
     public var kind: Kind
+    /// The message's id in the server's store (v1.1), for a `MSG` that had one or a stored message in
+    /// the history; `nil` for every other line, and for search results (which are not part of the history).
+    public var id: UInt64?
+    /// When the server took the message (v1.1), when it said.
+    public var serverTime: Timestamp?
+    /// Whether the stamp shows the date as well as the time (`2026-11-30 15:41`).
+    public var showsDate: Bool
 
     /// Creates a line.
-    public init(time: LocalTime, kind: Kind) {
+    ///
+    /// - Parameters:
+    ///   - time: The local time it is stamped with.
+    ///   - kind: What it says.
+    ///   - id: The message's id in the server's store, if any.
+    ///   - serverTime: When the server took the message, if it said.
+    ///   - showsDate: Whether the stamp shows the date.
+    public init(
+        time: LocalTime, kind: Kind, id: UInt64? = nil, serverTime: Timestamp? = nil, showsDate: Bool = false
+    ) {
         self.time = time
         self.kind = kind
+        self.id = id
+        self.serverTime = serverTime
+        self.showsDate = showsDate
+    }
+
+    /// The stamp before the line: `15:41`, or `2026-11-30 15:41` when it shows the date; empty for a
+    /// day-change line, which names its day itself.
+    public var stamp: String {
+        if case .dayChanged = kind { return "" }
+        return showsDate ? time.dated : time.description
     }
 }
 
@@ -72,6 +104,8 @@ extension ChatLine {
             case error
             /// A note from the client.
             case notice
+            /// A day-change line (shown dimmed, without a stamp).
+            case dayChange
         }
 
         /// The marker before the text: `<alice> `, `-> bob: `, `* `.
@@ -119,10 +153,17 @@ extension ChatLine {
             Parts(marker: "! ", name: nil, body: "\(text) (\(code.rawValue))", role: .error)
         case .bye(let text):
             Parts(marker: "* ", name: nil, body: "the server says goodbye: \(text)", role: .info)
+        case .capabilities(let names):
+            Parts(
+                marker: "* ", name: nil,
+                body: names.isEmpty ? "no capabilities on" : "capabilities on: \(names.joined(separator: " "))",
+                role: .info)
         case .notice(let text):
             Parts(marker: "-- ", name: nil, body: text, role: .notice)
         case .problem(let text):
             Parts(marker: "! ", name: nil, body: text, role: .error)
+        case .dayChanged(let date):
+            Parts(marker: "-- ", name: nil, body: date.description, role: .dayChange)
         }
     }
 

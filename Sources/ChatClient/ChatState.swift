@@ -4,7 +4,8 @@ import ChatProtocol
 /// user's own name and the state of the connection.
 ///
 /// A value type driven by ``apply(_:at:)`` with each ``ConnectionEvent``, so it is tested without a
-/// network or a terminal.
+/// network or a terminal. Stored messages (v1.1: the history on connecting, older ones, the ones missed
+/// while away, search results) are placed by `ChatState+History.swift`.
 public struct ChatState: Sendable {
     /// The state of the link to the server.
     public enum Link: Equatable, Sendable {
@@ -28,8 +29,11 @@ public struct ChatState: Sendable {
         public var disconnected = false
         /// The connection ended for good.
         public var closed = false
-        /// Lines added to the scrollback.
+        /// Lines added at the bottom of the scrollback.
         public var linesAdded = 0
+        /// Stored messages to ask for now (``ChatConnection/requestHistory(_:count:state:)``): the recent
+        /// ones once the server turned ids on, the next round of the ones missed while away.
+        public var historyWanted: HistoryRequest?
     }
 
     /// Who asked for a `USERS` line: the server answers a client's commands in order, so the replies
@@ -44,7 +48,7 @@ public struct ChatState: Sendable {
     /// The server this state is about.
     public let address: ServerAddress
     /// The lines shown in the pane, oldest first.
-    public private(set) var lines: Scrollback<ChatLine>
+    public internal(set) var lines: Scrollback<ChatLine>
     /// Everyone in the room, sorted as the server sorts them.
     public private(set) var users: [String] = []
     /// The name the server gave the user, once welcomed.
@@ -58,6 +62,14 @@ public struct ChatState: Sendable {
     private var helpRequests = 0
     /// The reason of the last failed attempt, so a run of identical failures is noted once.
     private var lastFailure: String?
+    /// Whether a connection was ever up: the ones after it are reconnections.
+    private var connectedBefore = false
+    /// What the history aspect keeps (`ChatState+History.swift`).
+    var store = StoreState()
+    /// The day of the newest line in the conversation's flow, for day-change lines.
+    var lastDate: LocalDate?
+    /// The local day as of the last event: stored messages from before it show their date.
+    var today: LocalDate?
 
     /// Creates an empty state.
     ///
@@ -87,17 +99,57 @@ public struct ChatState: Sendable {
 
     /// Adds a note from the client.
     public mutating func note(_ text: String, at time: LocalTime) {
-        lines.append(ChatLine(time: time, kind: .notice(text)))
+        add(.notice(text), at: time)
     }
 
     /// Adds a line.
     public mutating func add(_ kind: ChatLine.Kind, at time: LocalTime) {
-        lines.append(ChatLine(time: time, kind: kind))
+        add(ChatLine(time: time, kind: kind))
+    }
+
+    /// Adds a line to the conversation: at the bottom, or to the lines held back while the messages
+    /// missed are fetched (they go first).
+    mutating func add(_ line: ChatLine) {
+        if let id = line.id { store.ids.insert(id) }
+        if store.held != nil {
+            store.held?.append(.flow(line))
+        } else {
+            appendToFlow(line)
+        }
+    }
+
+    /// Appends a line of the conversation's flow, after a day-change line when its day is not the day
+    /// of the line before.
+    mutating func appendToFlow(_ line: ChatLine) {
+        if let date = line.time.date {
+            if let lastDate, lastDate != date {
+                appendLine(ChatLine(time: line.time, kind: .dayChanged(date)))
+            }
+            lastDate = date
+        }
+        appendLine(line)
+    }
+
+    /// Appends a line outside the flow (a search result: it neither starts a day nor ends one).
+    mutating func appendAside(_ line: ChatLine) {
+        if store.held != nil {
+            store.held?.append(.aside(line))
+        } else {
+            appendLine(line)
+        }
+    }
+
+    /// Appends to the scrollback, forgetting the id of the line that falls off the top.
+    mutating func appendLine(_ line: ChatLine) {
+        if lines.isFull, let id = lines.first?.id { store.ids.remove(id) }
+        lines.append(line)
     }
 
     /// Empties the scrollback (`/clear`).
     public mutating func clear() {
         lines.removeAll()
+        lastDate = nil
+        store.cleared()
     }
 
     /// Applies one event from the connection.
@@ -110,7 +162,7 @@ public struct ChatState: Sendable {
     public mutating func apply(_ event: ConnectionEvent, at time: LocalTime) -> Outcome {
         var outcome = Outcome()
         let before = lines.nextSequence
-        defer { outcome.linesAdded = lines.nextSequence - before }
+        if let date = time.date { today = date }
         switch event {
         case .connecting:
             link = .connecting
@@ -119,9 +171,13 @@ public struct ChatState: Sendable {
             lastFailure = nil
             usersRequests.removeAll()
             pongActions.removeAll()
+            connectionStarted(reconnecting: connectedBefore, at: time)
+            connectedBefore = true
             note("connected to \(address)", at: time)
-        case .received(let event):
-            apply(event, at: time, outcome: &outcome)
+        case .received(let event, let tags):
+            apply(event, tags: tags, at: time, outcome: &outcome)
+        case .capabilitiesRefused:
+            capabilitiesRefused(at: time)
         case .unreadable(let text):
             add(.problem(text), at: time)
         case .disconnected(let reason, let retryIn):
@@ -130,6 +186,7 @@ public struct ChatState: Sendable {
             users.removeAll()
             usersRequests.removeAll()
             pongActions.removeAll()
+            connectionLost(at: time)
             outcome.disconnected = true
             // While the server stays away, each failed attempt shows in the status line; the pane
             // gets a line only when something new happens.
@@ -141,13 +198,16 @@ public struct ChatState: Sendable {
         case .closed:
             link = .closed
             users.removeAll()
+            connectionLost(at: time)
             outcome.disconnected = true
             outcome.closed = true
         }
+        // (Not in a defer: that would run after the value returned was copied.)
+        outcome.linesAdded = lines.nextSequence - before
         return outcome
     }
 
-    private mutating func apply(_ event: Event, at time: LocalTime, outcome: inout Outcome) {
+    private mutating func apply(_ event: Event, tags: Tags, at time: LocalTime, outcome: inout Outcome) {
         switch event {
         case .welcome(let name, let text):
             ownName = name
@@ -170,9 +230,8 @@ public struct ChatState: Sendable {
             outcome.membershipChanged = true
             add(.renamed(old: old, new: new, isMe: isMe), at: time)
         case .message(let from, let text):
-            let isOwn = from == ownName
-            let mentions = !isOwn && ownName.map { ChatLine.text(text, mentions: $0) } == true
-            add(.message(from: from, text: text, isOwn: isOwn, mentionsMe: mentions), at: time)
+            if let id = tags.id, !liveMessageIsNew(id: id) { return }
+            add(ChatLine(time: time, kind: messageKind(from: from, text: text), id: tags.id, serverTime: tags.time))
         case .directMessage(let from, let to, let text):
             if from == ownName {
                 add(.directSent(to: to, text: text), at: time)
@@ -192,12 +251,28 @@ public struct ChatState: Sendable {
                 add(.pong(token), at: time)
             }
         case .error(let code, let text):
+            if code == .unavailable && answeredUnavailable(at: time) { return }
             add(.error(code, text), at: time)
         case .bye(let text):
             add(.bye(text), at: time)
-        case .history, .historyEnd, .found, .foundEnd, .caps:
-            break
+        case .caps(let capabilities):
+            outcome.historyWanted = capabilitiesOn(capabilities.map(\.rawValue), at: time)
+        case .history(let message):
+            store.historyAnswer.append(message)
+        case .historyEnd(let count):
+            outcome.historyWanted = historyAnswered(count: count, at: time)
+        case .found(let message):
+            store.foundAnswer.append(message)
+        case .foundEnd:
+            searchAnswered(at: time)
         }
+    }
+
+    /// A broadcast's kind, with what it means to the user now: their own line, or one naming them.
+    func messageKind(from: String, text: String) -> ChatLine.Kind {
+        let isOwn = from == ownName
+        let mentions = !isOwn && ownName.map { ChatLine.text(text, mentions: $0) } == true
+        return .message(from: from, text: text, isOwn: isOwn, mentionsMe: mentions)
     }
 
     private mutating func insertUser(_ name: String) {

@@ -16,6 +16,8 @@ public struct ClientArguments: Equatable, Sendable {
     public var plain = false
     /// The most lines the message pane keeps.
     public var scrollback = 10_000
+    /// How many stored messages plain mode prints before its input runs (`--history`); `nil` for none.
+    public var history: Int?
     /// `--help` was given.
     public var help = false
 
@@ -28,9 +30,13 @@ public struct ClientArguments: Equatable, Sendable {
         public var description: String
     }
 
+    /// The usage line, as `--help` and a usage error print it.
+    public static let usage =
+        "chatroom [--host <host>] [--port <port>] [--name <name>] [--plain] [--scrollback <lines>] [--history <count>]"
+
     /// What `chatroom --help` prints.
     public static let helpText = """
-        OVERVIEW: Chat in a chatroom from the terminal (wire protocol v1).
+        OVERVIEW: Chat in a chatroom from the terminal (wire protocol v1.1).
 
         Without --host, when nothing answers on 127.0.0.1 and the port, chatroom hosts a server there
         itself, so one command starts a chat others on the machine can join.
@@ -38,11 +44,12 @@ public struct ClientArguments: Equatable, Sendable {
         With --plain, or when standard input or output is not a terminal, chatroom runs in line mode:
         each input line is sent as the full-screen client would send it, and each event is printed as
         one line (12:01 <alice> hello). It exits 0 once the input has ended and everything sent has
-        been answered, and 1 if the connection is lost first.
+        been answered, and 1 if the connection is lost first. With --history N it first prints the
+        last N messages the server kept.
 
         Type /help in the client for the keys.
 
-        USAGE: chatroom [--host <host>] [--port <port>] [--name <name>] [--plain] [--scrollback <lines>]
+        USAGE: \(usage)
 
         OPTIONS:
           --host <host>           The server's address. Without it, a server is hosted here when none
@@ -53,6 +60,8 @@ public struct ClientArguments: Equatable, Sendable {
           --plain                 Line mode for scripts (the default when standard input or output
                                   is not a terminal).
           --scrollback <lines>    The most lines the message pane keeps. (default: 10000)
+          --history <count>       In plain mode, print the last <count> stored messages (1-1000) before
+                                  reading the input.
           -h, --help              Show help information.
         """
 
@@ -90,6 +99,7 @@ public struct ClientArguments: Equatable, Sendable {
             case "--name": parsed.name = try value()
             case "--port": parsed.port = try number(try value(), for: option, in: 1...65_535)
             case "--scrollback": parsed.scrollback = try number(try value(), for: option, in: 1...Int.max)
+            case "--history": parsed.history = try number(try value(), for: option, in: 1...1000)
             case "--plain":
                 guard inlineValue == nil else { throw UsageError(description: "'--plain' takes no value") }
                 parsed.plain = true

@@ -6,8 +6,13 @@ public enum ConnectionEvent: Equatable, Sendable {
     case connecting(ServerAddress)
     /// The TCP connection is up; the server's `WELCOME` follows.
     case connected(ServerAddress)
-    /// A line from the server.
-    case received(Event)
+    /// A line from the server, with its tags (v1.1: the message's id and the server's time; none on a
+    /// line without them).
+    case received(Event, tags: Tags = .none)
+    /// The server refused the `/caps` the connection sent after `WELCOME` (a v1 server does not know
+    /// the command): the connection stays v1, without ids, times or stored messages. The error's code
+    /// and text, which the user is not shown.
+    case capabilitiesRefused(ErrorCode, String)
     /// A line from the server that is not a v1 event (shown, not acted on); the reason and the line.
     case unreadable(String)
     /// The connection was lost or could not be made.

@@ -10,6 +10,10 @@ public enum OutgoingLine: Equatable, Sendable {
     case help
     /// `/users`: send it and show the reply.
     case users
+    /// `/search TEXT` (v1.1): send it and list the matches under a note saying how many.
+    case search(String)
+    /// `/history ...` (v1.1) typed by the user: send it and list the messages under a note.
+    case history(HistoryQuery)
     /// `/quit`: leave.
     case quit
     /// `/clear`: the client's own command; empties the pane.
@@ -25,7 +29,8 @@ public enum OutgoingLine: Equatable, Sendable {
     ///
     /// Plain text is sent as `/bc` with the text quoted, so it reaches the room exactly as typed
     /// (quotes and backslashes included). A line starting with `/` is sent as typed, except for the
-    /// client's own `/clear` and the commands the client follows up (`/help`, `/users`, `/quit`).
+    /// client's own `/clear` and the commands the client follows up (`/help`, `/users`, `/quit`, and a
+    /// well-formed `/search` or `/history`; a malformed one is sent as typed, for the server's error).
     ///
     /// - Parameter typed: The line, without its line ending.
     /// - Returns: What to do.
@@ -40,6 +45,16 @@ public enum OutgoingLine: Equatable, Sendable {
         case "help" where bare: return .help
         case "users" where bare: return .users
         case "quit": return .quit
+        case "search", "history":
+            do throws(ProtocolError) {
+                switch try Command.parse(typed) {
+                case .search(let text): return .search(text)
+                case .history(let query): return .history(query)
+                default: return .send(typed)
+                }
+            } catch {
+                return .send(typed)
+            }
         default: return .send(typed)
         }
     }

@@ -5,7 +5,8 @@ import Glibc
 /// Plain mode, for scripts and pipes: each input line is sent as the TUI would send it, and each
 /// event is written as one readable line (`12:01 <alice> hello`).
 ///
-/// Input is read once the server has welcomed the client. At the end of input the client sends a
+/// Input is read once the server has welcomed the client (and, with ``historyCount``, once the last
+/// stored messages are printed: they come before anything the input does). At the end of input the client sends a
 /// `/ping` with a token of its own: the server answers a client's commands in order, so its `PONG`
 /// proves every line before it was answered; the client then leaves with `/quit` and exits 0. After `/quit` it exits 0 once
 /// the server closes. Losing the connection otherwise exits 1. Notes about the connection go to the
@@ -21,6 +22,8 @@ public struct PlainClient {
     public var note: (String) -> Void
     /// The time stamped on each line.
     public var now: () -> LocalTime
+    /// How many stored messages to print before the input runs (`--history N`, v1.1); `nil` prints none.
+    public var historyCount: Int?
 
     /// Creates a plain-mode client.
     ///
@@ -30,19 +33,23 @@ public struct PlainClient {
     ///   - output: Called with each output line.
     ///   - note: Called with each note about the connection.
     ///   - now: The local time, for the stamps.
+    ///   - historyCount: How many stored messages to print first, if any (1 to 1000).
     public init(
         options: ChatConnection.Options,
         input: Int32 = STDIN_FILENO,
         output: @escaping (String) -> Void,
         note: @escaping (String) -> Void,
-        now: @escaping () -> LocalTime = LocalTime.now
+        now: @escaping () -> LocalTime = LocalTime.now,
+        historyCount: Int? = nil
     ) {
         self.options = options
         self.options.reconnect = false
+        if historyCount != nil { self.options.capabilities = true }
         self.input = input
         self.output = output
         self.note = note
         self.now = now
+        self.historyCount = historyCount
     }
 
     /// The longest input line sent, in bytes.
@@ -57,15 +64,28 @@ public struct PlainClient {
         let inbox = try Inbox<ConnectionEvent>()
         let connection = try ChatConnection(options: options) { inbox.post($0) }
         try connection.start(adopting: socket)
-        var state = ChatState(address: options.address, scrollback: 1024)
+        // Room for the most history asked for, with a day-change line between each two of its messages.
+        var state = ChatState(address: options.address, scrollback: 4096)
         let endToken = "chatroom-end-of-input-\(getpid())"
         var welcomed = false
+        // Until the stored messages asked for are printed (or the server turns out to keep none).
+        var historyPending = historyCount != nil
+        var askedHistory = false
         var reading = true
         var quitting = false
         var finished = false
         // Typed lines longer than this are not sent (the server refuses lines past 4,096 bytes anyway).
         var framer = LineFramer(maxLineBytes: Self.maxInputLineBytes)
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+
+        func print(_ line: ChatLine?) {
+            guard let line else { return }
+            switch line.kind {
+            case .notice(let text): note(text)
+            case .dayChanged(let date): note(date.description)
+            default: output(PlainFormatter.format(line))
+            }
+        }
 
         func submit(_ frame: LineFramer.Frame) {
             guard case .line(let bytes) = frame else {
@@ -87,7 +107,7 @@ public struct PlainClient {
                 pollfd(fd: inbox.fd, events: Int16(POLLIN), revents: 0),
                 pollfd(fd: input, events: Int16(POLLIN), revents: 0),
             ]
-            let watchInput = welcomed && reading
+            let watchInput = welcomed && !historyPending && reading
             if poll(&fds, watchInput ? 2 : 1, -1) < 0 && errno != EINTR {
                 throw .system(SystemError("poll"))
             }
@@ -116,13 +136,21 @@ public struct PlainClient {
                 }
                 if case .closed = event { return quitting || finished ? 0 : 1 }
                 if finished { continue }
+                let top = state.lines.firstSequence
                 let first = state.lines.nextSequence
                 let outcome = state.apply(event, at: now())
                 if outcome.welcomed { welcomed = true }
-                for sequence in first..<state.lines.nextSequence {
-                    guard let line = state.lines[sequence: sequence] else { continue }
-                    if case .notice(let text) = line.kind { note(text) } else { output(PlainFormatter.format(line)) }
+                if outcome.historyWanted == .recent, let historyCount {
+                    askedHistory = connection.requestHistory(.recent, count: historyCount, state: &state)
                 }
+                if historyPending && (state.history == .unavailable || (askedHistory && !state.awaitsHistory)) {
+                    historyPending = false
+                }
+                // Stored messages go on top of the scrollback; everything else at the bottom.
+                if state.lines.firstSequence < top {
+                    for sequence in state.lines.firstSequence..<top { print(state.lines[sequence: sequence]) }
+                }
+                for sequence in first..<state.lines.nextSequence { print(state.lines[sequence: sequence]) }
             }
         }
     }

@@ -2,13 +2,12 @@ import ChatClient
 
 /// Turns scrollback lines into styled screen rows for a pane width.
 ///
-/// A line reads `HH:MM <alice> text`; when the text wraps, the rows after the first are indented
-/// to where the text started (or just past the time when the marker takes more than half the pane).
-/// Everything from the network is sanitized here, before it can reach the terminal.
+/// A line reads `HH:MM <alice> text` (`2026-11-30 15:41 <alice> text` for one from an earlier day);
+/// when the text wraps, the rows after the first are indented to where the text started (or just past
+/// the stamp when the marker takes more than half the pane). A day-change line has no stamp:
+/// `-- Tuesday 1 December 2026`, dimmed. Everything from the network is sanitized here, before it can
+/// reach the terminal.
 enum MessageRenderer {
-    /// The columns `HH:MM ` takes.
-    static let timeColumns = 6
-
     /// The rows one line takes in a pane.
     ///
     /// - Parameters:
@@ -21,9 +20,11 @@ enum MessageRenderer {
         let marker = DisplayWidth.sanitized(parts.marker)
         let body = DisplayWidth.sanitized(parts.body)
         let bodyStyle = style(of: parts.role)
-        let prefix: Row = [Span(line.time.description, .time), Span(" ")] + markerSpans(marker, parts)
+        let stamp = line.stamp
+        let stampSpans: Row = stamp.isEmpty ? [] : [Span(stamp, .time), Span(" ")]
+        let prefix: Row = stampSpans + markerSpans(marker, parts)
         let prefixColumns = prefix.columns
-        let indent = prefixColumns <= width / 2 ? prefixColumns : min(timeColumns, width / 2)
+        let indent = prefixColumns <= width / 2 ? prefixColumns : min(stampSpans.columns, width / 2)
         let wrapped = LineWrapper.wrap(body, firstWidth: width - prefixColumns, restWidth: width - indent)
         var rows: [Row] = []
         for (index, text) in wrapped.enumerated() {
@@ -45,6 +46,7 @@ enum MessageRenderer {
         case .info: .info
         case .error: .error
         case .notice: .notice
+        case .dayChange: .membership
         }
     }
 

@@ -11,7 +11,7 @@ struct Chatroom {
             arguments = try ClientArguments.parse(CommandLine.arguments.dropFirst())
         } catch {
             writeError("Error: \(error)")
-            writeError("Usage: chatroom [--host <host>] [--port <port>] [--name <name>] [--plain] [--scrollback <lines>]")
+            writeError("Usage: \(ClientArguments.usage)")
             writeError("  See 'chatroom --help' for more information.")
             exit(64)  // EX_USAGE
         }
@@ -47,7 +47,7 @@ struct Chatroom {
             for note in notes { Self.writeError("chatroom: \(note)") }
             let client = PlainClient(
                 options: connection, output: { writeLine($0, to: STDOUT_FILENO) },
-                note: { Self.writeError("chatroom: \($0)") })
+                note: { Self.writeError("chatroom: \($0)") }, historyCount: arguments.history)
             return try client.run(adopting: meeting?.socket)
         }
         let options = ChatApp.Options(

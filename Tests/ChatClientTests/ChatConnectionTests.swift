@@ -6,10 +6,15 @@ import ChatTestSupport
 import Testing
 
 @Suite struct ChatConnectionTests {
-    private func options(_ port: Int, name: String? = nil, reconnect: Bool = true) -> ChatConnection.Options {
+    /// Most cases follow what a v1 client sees, so they turn the v1.1 capabilities off; the cases
+    /// about `/caps` turn them on.
+    private func options(
+        _ port: Int, name: String? = nil, reconnect: Bool = true, capabilities: Bool = false
+    ) -> ChatConnection.Options {
         ChatConnection.Options(
             address: ServerAddress(host: "127.0.0.1", port: port), name: name, reconnect: reconnect,
-            backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(100)), connectTimeout: .seconds(2))
+            backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(100)), connectTimeout: .seconds(2),
+            capabilities: capabilities)
     }
 
     @Test func connectsAndReportsTheWelcomeFirst() async throws {
@@ -76,7 +81,7 @@ import Testing
             try connection.start()
             defer { connection.stop() }
             try recorder.waitFor("ERROR") { events in
-                events.contains { if case .received(.error) = $0 { true } else { false } }
+                events.contains { if case .received(.error, _) = $0 { true } else { false } }
             }
             #expect(connection.send("/users"))
             try recorder.waitForLine("USERS alice user2")
@@ -122,7 +127,7 @@ import Testing
                 var found: ContinuousClock.Instant?
                 let seen = eventually(timeout: .seconds(5)) {
                     found = times.withLock { events in
-                        events.first { if case .received(let event) = $0.1 { event.wireLine == line } else { false } }?.0
+                        events.first { if case .received(let event, _) = $0.1 { event.wireLine == line } else { false } }?.0
                     }
                     return found != nil
                 }
@@ -197,5 +202,79 @@ import Testing
             Array(recorder.received.suffix(2)) == [
                 "WELCOME user1 Welcome to chatroom! Type /help for the commands.", "NICK user1 zed",
             ])
+    }
+
+    // MARK: v1.1: capabilities and tags
+
+    private static let welcome = "WELCOME user1 Welcome to chatroom! Type /help for the commands."
+
+    @Test func asksForCapabilitiesAfterTheRenameAndReportsAV1RefusalInsteadOfItsError() throws {
+        let server = try ScriptedServer()
+        let recorder = EventRecorder()
+        let connection = try ChatConnection(
+            options: options(server.port, name: "alice", capabilities: true), sink: recorder.sink)
+        try connection.start()
+        defer { connection.stop() }
+        let peer = try server.accept()
+        try peer.send(Self.welcome)
+        #expect(try peer.readLines(2) == ["/nick alice", "/caps ids time"])
+        // A v1 server: the rename is refused, then the unknown command.
+        try peer.send("ERROR name-taken the name alice is taken")
+        try peer.send("ERROR unknown-command there is no /caps command")
+        try peer.send("MSG bob still v1")
+        try peer.send("ERROR no-such-user no user named zed")
+        try recorder.waitForLine("ERROR no-such-user no user named zed")
+        let address = ServerAddress(host: "127.0.0.1", port: server.port)
+        #expect(
+            recorder.all == [
+                .connecting(address), .connected(address),
+                .received(.welcome(name: "user1", text: "Welcome to chatroom! Type /help for the commands.")),
+                .received(.error(.nameTaken, "the name alice is taken")),
+                .capabilitiesRefused(.unknownCommand, "there is no /caps command"),
+                .received(.message(from: "bob", text: "still v1")),
+                .received(.error(.noSuchUser, "no user named zed")),
+            ])
+    }
+
+    @Test func reportsEachLineWithItsTags() throws {
+        let server = try ScriptedServer()
+        let recorder = EventRecorder()
+        let connection = try ChatConnection(options: options(server.port, capabilities: true), sink: recorder.sink)
+        try connection.start()
+        defer { connection.stop() }
+        let peer = try server.accept()
+        try peer.send(Self.welcome)
+        #expect(try peer.readLine() == "/caps ids time")
+        let lines = [
+            "CAPS ids time",
+            "@id=5;time=2026-12-01T19:56:01.123Z MSG bob hi",
+            "@time=2026-12-01T19:56:02.000Z JOIN carol",
+            "HISTORY 4 2026-12-01T19:50:00.000Z bob earlier",
+            "HISTORY-END 1",
+            "ERROR unavailable nothing is kept",
+        ]
+        for line in lines { try peer.send(line) }
+        try recorder.waitForLine("ERROR unavailable nothing is kept")
+        #expect(Array(recorder.receivedTagged.suffix(6)) == lines)
+        let time = try #require(Timestamp(rfc3339: "2026-12-01T19:56:01.123Z"))
+        #expect(recorder.all.contains(.received(.message(from: "bob", text: "hi"), tags: Tags(id: 5, time: time))))
+        // A malformed tag makes the line unreadable, not a message without its id.
+        try peer.send("@id=x MSG bob bad")
+        try recorder.waitFor("the unreadable line") { events in
+            events.contains(.unreadable("the server sent a line this client does not understand: @id=x MSG bob bad"))
+        }
+    }
+
+    @Test func withoutTheOptionNoCapabilitiesAreAskedFor() throws {
+        let server = try ScriptedServer()
+        let recorder = EventRecorder()
+        let connection = try ChatConnection(options: options(server.port, name: "alice"), sink: recorder.sink)
+        try connection.start()
+        defer { connection.stop() }
+        let peer = try server.accept()
+        try peer.send(Self.welcome)
+        try recorder.waitForLine(Self.welcome)
+        #expect(connection.send("/users"))
+        #expect(try peer.readLines(2) == ["/nick alice", "/users"])
     }
 }

@@ -20,7 +20,7 @@ import Testing
         let parsed = try parse("")
         #expect(parsed == ClientArguments())
         #expect(parsed.host == nil && parsed.port == Wire.defaultPort && parsed.name == nil)
-        #expect(!parsed.plain && parsed.scrollback == 10_000 && !parsed.help)
+        #expect(!parsed.plain && parsed.scrollback == 10_000 && parsed.history == nil && !parsed.help)
     }
 
     @Test func everyOptionInBothForms() throws {
@@ -30,8 +30,13 @@ import Testing
         expected.name = "alice"
         expected.plain = true
         expected.scrollback = 500
-        #expect(try parse("--host example.org --port 4000 --name alice --plain --scrollback 500") == expected)
-        #expect(try parse("--host=example.org --port=4000 --name=alice --plain --scrollback=500") == expected)
+        expected.history = 20
+        #expect(
+            try parse("--host example.org --port 4000 --name alice --plain --scrollback 500 --history 20") == expected)
+        #expect(
+            try parse("--host=example.org --port=4000 --name=alice --plain --scrollback=500 --history=20") == expected)
+        #expect(try parse("--history 1").history == 1)
+        #expect(try parse("--history 1000").history == 1000)
         #expect(try parse("--port 1 --port 2").port == 2)  // the last one counts
     }
 
@@ -39,6 +44,8 @@ import Testing
         #expect(try parse("--help").help)
         #expect(try parse("--port 4000 -h --bogus").help)
         #expect(ClientArguments.helpText.contains("--scrollback <lines>"))
+        #expect(ClientArguments.helpText.contains("--history <count>"))
+        #expect(ClientArguments.helpText.contains("USAGE: " + ClientArguments.usage + "\n"))
         #expect(ClientArguments.helpText.contains("(default: \(Wire.defaultPort))"))
     }
 
@@ -51,6 +58,9 @@ import Testing
         #expect(failure("--port 65536") == "--port must be a whole number between 1 and 65535, not '65536'")
         #expect(failure("--port seven") == "--port must be a whole number between 1 and 65535, not 'seven'")
         #expect(failure("--scrollback 0") == "--scrollback must be a whole number at least 1, not '0'")
+        #expect(failure("--history 0") == "--history must be a whole number between 1 and 1000, not '0'")
+        #expect(failure("--history 1001") == "--history must be a whole number between 1 and 1000, not '1001'")
+        #expect(failure("--history") == "missing value for '--history <value>'")
         #expect(failure("--plain=yes") == "'--plain' takes no value")
         #expect(failure("--name 1abc") == "--name 1abc: a name starts with a letter")
     }

@@ -1,4 +1,5 @@
 import ChatClient
+import ChatProtocol
 import ChatTestSupport
 import Synchronization
 
@@ -14,9 +15,14 @@ final class EventRecorder: Sendable {
     /// Everything recorded so far.
     var all: [ConnectionEvent] { events.withLock { $0 } }
 
-    /// The server lines recorded so far.
+    /// The server lines recorded so far, without their tags.
     var received: [String] {
-        all.compactMap { if case .received(let event) = $0 { event.wireLine } else { nil } }
+        all.compactMap { if case .received(let event, _) = $0 { event.wireLine } else { nil } }
+    }
+
+    /// The server lines recorded so far, with their tags as the server sent them.
+    var receivedTagged: [String] {
+        all.compactMap { if case .received(let event, let tags) = $0 { TaggedEvent(event, tags: tags).wireLine } else { nil } }
     }
 
     /// Waits until `condition` holds for the events, failing with what was recorded.
@@ -31,7 +37,7 @@ final class EventRecorder: Sendable {
     /// Waits until a server line equal to `line` has been received.
     func waitForLine(_ line: String, timeout: Duration = .seconds(10)) throws {
         try waitFor(line.debugDescription, timeout: timeout) { events in
-            events.contains { if case .received(let event) = $0 { event.wireLine == line } else { false } }
+            events.contains { if case .received(let event, _) = $0 { event.wireLine == line } else { false } }
         }
     }
 }

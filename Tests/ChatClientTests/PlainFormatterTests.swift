@@ -1,5 +1,6 @@
 import ChatClient
 import ChatProtocol
+import Glibc
 import Testing
 
 @Suite struct PlainFormatterTests {
@@ -26,6 +27,9 @@ import Testing
         (.bye("goodbye"), "12:01 * the server says goodbye: goodbye"),
         (.notice("connected to 127.0.0.1:7777"), "12:01 -- connected to 127.0.0.1:7777"),
         (.problem("bad line"), "12:01 ! bad line"),
+        (.capabilities(["ids", "time"]), "12:01 * capabilities on: ids time"),
+        (.capabilities([]), "12:01 * no capabilities on"),
+        (.dayChanged(LocalDate(year: 2026, month: 12, day: 1, weekday: 2)), "-- Tuesday 1 December 2026"),
     ])
     func formats(kind: ChatLine.Kind, expected: String) {
         #expect(PlainFormatter.format(ChatLine(time: Self.noon, kind: kind)) == expected)
@@ -34,6 +38,35 @@ import Testing
     @Test(arguments: [(0, 0, "00:00"), (9, 5, "09:05"), (23, 59, "23:59"), (12, 1, "12:01")])
     func timesHaveTwoDigits(hour: Int, minute: Int, expected: String) {
         #expect(LocalTime(hour: hour, minute: minute).description == expected)
+    }
+
+    @Test func aLineThatShowsItsDatePutsItBeforeTheTime() {
+        let date = LocalDate(year: 2026, month: 11, day: 30, weekday: 1)
+        let line = ChatLine(
+            time: LocalTime(hour: 15, minute: 41, date: date),
+            kind: .message(from: "bob", text: "from yesterday", isOwn: false, mentionsMe: false), showsDate: true)
+        #expect(PlainFormatter.format(line) == "2026-11-30 15:41 <bob> from yesterday")
+        // Without a known date the stamp is the time alone.
+        #expect(LocalTime(hour: 9, minute: 5).dated == "09:05")
+        #expect(LocalDate(year: 987, month: 1, day: 2, weekday: 0).numeric == "0987-01-02")
+    }
+
+    @Test(arguments: [
+        // 2026-12-01 is a Tuesday; the last day of 2026 a Thursday; 29 February 2028 a Tuesday.
+        ("2026-12-01T12:00:00.000Z", "Tuesday 1 December 2026"),
+        ("2026-12-31T12:00:00.000Z", "Thursday 31 December 2026"),
+        ("2028-02-29T12:00:00.000Z", "Tuesday 29 February 2028"),
+    ])
+    func aServerTimeIsReadInTheLocalCalendar(wire: String, day: String) throws {
+        // Noon UTC is on the same day in any zone within eleven hours of UTC.
+        let timestamp = try #require(Timestamp(rfc3339: wire))
+        let local = LocalTime(timestamp)
+        #expect(local.date?.description == day)
+        // The local hour and minute are the ones localtime(3) gives (the machine's zone).
+        var seconds = time_t(timestamp.millisecondsSinceEpoch / 1000)
+        var parts = tm()
+        _ = localtime_r(&seconds, &parts)
+        #expect(local.hour == Int(parts.tm_hour) && local.minute == Int(parts.tm_min))
     }
 }
 
@@ -55,6 +88,13 @@ import Testing
         ("/nick zed", .send("/nick zed")),
         ("/ping 42", .send("/ping 42")),
         ("/frobnicate", .send("/frobnicate")),
+        ("/search lunch at 12", .search("lunch at 12")),
+        ("/SEARCH   \"a\" AND b  ", .search("\"a\" AND b")),
+        ("/search", .send("/search")),
+        ("/search   ", .send("/search   ")),
+        ("/history", .history(.latest(count: 50))),
+        ("/history before 42 10", .history(.before(id: 42, count: 10))),
+        ("/history sideways", .send("/history sideways")),
     ])
     func interprets(typed: String, expected: OutgoingLine) {
         #expect(OutgoingLine.interpret(typed) == expected)

@@ -111,4 +111,35 @@ import Testing
         #expect(MessageRenderer.fitted(row, to: 6) == [Span("ab", .plain), Span("中文", .error)])
         #expect(MessageRenderer.fitted(row, to: 0) == [])
     }
+
+    @Test func aLineFromAnEarlierDayShowsItsDateAndWrapsUnderItsText() {
+        let date = LocalDate(year: 2026, month: 11, day: 30, weekday: 1)
+        let line = ChatLine(
+            time: LocalTime(hour: 15, minute: 41, date: date),
+            kind: .message(from: "bob", text: "the quick brown fox jumps over the lazy dog", isOwn: false, mentionsMe: false),
+            showsDate: true)
+        #expect(
+            MessageRenderer.rows(for: line, width: 48).map(\.text) == [
+                "2026-11-30 15:41 <bob> the quick brown fox jumps",
+                "                       over the lazy dog",
+            ])
+        #expect(MessageRenderer.rows(for: line, width: 48)[0].first == Span("2026-11-30 15:41", .time))
+        // Narrower, the prefix takes more than half the pane: the text goes on just past the stamp.
+        #expect(
+            MessageRenderer.rows(for: line, width: 40).map(\.text) == [
+                "2026-11-30 15:41 <bob> the quick brown",
+                "                 fox jumps over the lazy",
+                "                 dog",
+            ])
+    }
+
+    @Test func aDayChangeIsOneDimmedLineWithoutAStamp() {
+        let tuesday = LocalDate(year: 2026, month: 12, day: 1, weekday: 2)
+        let line = ChatLine(time: LocalTime(hour: 0, minute: 0, date: tuesday), kind: .dayChanged(tuesday))
+        #expect(
+            MessageRenderer.rows(for: line, width: 60) == [
+                [Span("-- ", .membership), Span("Tuesday 1 December 2026", .membership)]
+            ])
+        #expect(MessageRenderer.rows(for: line, width: 16).map(\.text) == ["-- Tuesday 1", "   December 2026"])
+    }
 }

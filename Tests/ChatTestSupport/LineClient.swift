@@ -35,6 +35,11 @@ public final class LineClient: @unchecked Sendable {
         }
     }
 
+    /// Wraps a connected socket (one a ``ScriptedServer`` accepted); the client closes it.
+    public init(adopting fd: Int32) {
+        self.fd = fd
+    }
+
     deinit { if !closed { Glibc.close(fd) } }
 
     /// Sends one line; the LF is added.

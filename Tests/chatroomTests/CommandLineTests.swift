@@ -19,6 +19,7 @@ import Testing
         (["--port", "0"], "Error: --port must be a whole number between 1 and 65535, not '0'"),
         (["--colour"], "Error: unknown option '--colour'"),
         (["--name", "9lives"], "Error: --name 9lives: a name starts with a letter"),
+        (["--history", "1001"], "Error: --history must be a whole number between 1 and 1000, not '1001'"),
     ])
     func aBadCommandLineExits64WithTheReason(arguments: [String], first: String) throws {
         let result = try run(arguments)
@@ -27,7 +28,8 @@ import Testing
         #expect(
             result.errors.split(separator: "\n").map(String.init) == [
                 first,
-                "Usage: chatroom [--host <host>] [--port <port>] [--name <name>] [--plain] [--scrollback <lines>]",
+                "Usage: chatroom [--host <host>] [--port <port>] [--name <name>] [--plain] [--scrollback <lines>]"
+                    + " [--history <count>]",
                 "  See 'chatroom --help' for more information.",
             ])
     }
