@@ -41,7 +41,8 @@ public final class ChatApp {
         "keys: Enter sends; Tab completes names and commands; Up/Down recall what you sent",
         "Left/Right, Home/End, Ctrl-A/Ctrl-E move; Alt-B/Alt-F move by word",
         "Backspace/Delete delete; Ctrl-U, Ctrl-K, Ctrl-W delete to the start, to the end, the word before",
-        "PgUp/PgDn or the mouse wheel scroll; End on an empty line (or sending) returns to the bottom",
+        "PgUp/PgDn or the mouse wheel scroll; at the top, PgUp loads older messages",
+        "End on an empty line (or sending) returns to the bottom",
         "Ctrl-L redraws; Ctrl-C or /quit leaves",
         "/clear empties this pane (the client's own command); plain text is sent to everyone",
     ]
@@ -175,7 +176,11 @@ public final class ChatApp {
             default: leave()
             }
         case .connection(let event):
-            let outcome = state.apply(event, at: LocalTime.now())
+            let now = LocalTime.now()
+            let outcome = state.apply(event, at: now)
+            if let wanted = outcome.historyWanted {
+                connection.requestHistory(wanted, count: historyCount, state: &state, at: now)
+            }
             if outcome.welcomed { policy.connected() }
             if outcome.membershipChanged { policy.membershipChanged() }
             if outcome.disconnected { policy.disconnected() }
@@ -236,6 +241,26 @@ public final class ChatApp {
 
     private func scrollUp(by rows: Int) {
         let size = paneSize
+        scroll.scrollUp(by: rows, in: state.lines, height: size.height, width: size.width, cache: rowCache)
+        loadOlderAtTheTop()
+    }
+
+    /// How many stored messages to ask for at a time: three panes' worth, 50 to 1000.
+    private var historyCount: Int {
+        min(1000, max(50, 3 * paneSize.height))
+    }
+
+    /// At the top of the scrollback, asks for older messages (or notes that there are none); the note
+    /// that goes on top is brought into view, moving the lines on screen down by its rows. The answer
+    /// goes above it without moving the view.
+    private func loadOlderAtTheTop() {
+        let size = paneSize
+        guard size.height > 0,
+            scroll.showsOldestRow(of: state.lines, height: size.height, width: size.width, cache: rowCache),
+            connection.reachedTopOfHistory(count: historyCount, state: &state),
+            let top = state.lines.first
+        else { return }
+        let rows = rowCache.rows(of: top, sequence: state.lines.firstSequence, width: size.width).count
         scroll.scrollUp(by: rows, in: state.lines, height: size.height, width: size.width, cache: rowCache)
     }
 

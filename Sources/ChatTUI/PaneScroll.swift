@@ -64,6 +64,30 @@ struct PaneScroll: Equatable, Sendable {
         return View(rows: rows, unread: unread(in: lines))
     }
 
+    /// Whether the view shows the oldest row of the scrollback (the first row of its first line), so
+    /// that older lines would come next: the point where older history is asked for.
+    ///
+    /// - Parameters:
+    ///   - lines: The scrollback.
+    ///   - height: The pane's height.
+    ///   - width: The pane's width.
+    ///   - cache: Where rendered lines are kept between frames, if anywhere.
+    func showsOldestRow(of lines: Scrollback<ChatLine>, height: Int, width: Int, cache: RowCache? = nil) -> Bool {
+        guard height > 0,
+            let bottom = clampedAnchor(lines, width: width, height: height, cache: cache)
+                ?? Self.bottom(of: lines, width: width, cache: cache)
+        else { return true }
+        var rowsOf = RowCounter(lines: lines, width: width, cache: cache)
+        // Rows from the top of the bottom line down to the bottom row, then whole lines above it.
+        var rows = bottom.row + 1
+        var sequence = bottom.sequence
+        while rows < height && sequence > lines.firstSequence {
+            sequence -= 1
+            rows += rowsOf[sequence]
+        }
+        return sequence == lines.firstSequence && rows <= height
+    }
+
     /// The lines below the view that arrived while scrolled up.
     func unread(in lines: Scrollback<ChatLine>) -> Int {
         guard let anchor, let last = lines.lastSequence else { return 0 }

@@ -3,13 +3,21 @@ import ChatClient
 /// The rows of scrollback lines at one pane width, each line rendered once and kept while it is
 /// still asked for.
 ///
-/// A line never changes once it is in the scrollback and its sequence number is never reused, so
-/// the sequence number is the key. The UI thread asks for every row it draws through here; after
-/// each frame ``sweep()`` forgets the lines that frame did not show, so the cache holds about one
-/// pane of lines, however long the scrollback.
+/// A line never changes once it is in the scrollback, so the sequence number is the key; the line is
+/// kept beside its rows and compared on each request, because a number can pass to another line
+/// (``Scrollback`` gives the number of a line taken back from the top, such as the note shown while
+/// older messages load, to the newest of the lines prepended there). The comparison is cheap: the
+/// strings of an unchanged line share their storage. The UI thread asks for every row it draws
+/// through here; after each frame ``sweep()`` forgets the lines that frame did not show, so the cache
+/// holds about one pane of lines, however long the scrollback.
 final class RowCache {
+    private struct Entry {
+        var line: ChatLine
+        var rows: [Row]
+    }
+
     private var width = -1
-    private var entries: [Int: [Row]] = [:]
+    private var entries: [Int: Entry] = [:]
     private var shown: Set<Int> = []
     /// How many times a line was rendered (misses), for tests and profiling.
     private(set) var renders = 0
@@ -32,9 +40,9 @@ final class RowCache {
             self.width = width
         }
         shown.insert(sequence)
-        if let rows = entries[sequence] { return rows }
+        if let entry = entries[sequence], entry.line == line { return entry.rows }
         let rows = MessageRenderer.rows(for: line, width: width)
-        entries[sequence] = rows
+        entries[sequence] = Entry(line: line, rows: rows)
         renders += 1
         return rows
     }

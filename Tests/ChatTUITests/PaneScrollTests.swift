@@ -122,4 +122,47 @@ import Testing
         let wide = shown(scroll, lines, height: 6, width: 80)
         #expect(wide.last == "12:01 -- line \(held?.sequence ?? -1) with some words that wrap")
     }
+
+    @Test func theOldestRowIsInViewOnlyAtTheTop() {
+        let lines = notes(0..<50)
+        var scroll = PaneScroll()
+        #expect(!scroll.showsOldestRow(of: lines, height: 10, width: 40))
+        scroll.scrollUp(by: 39, in: lines, height: 10, width: 40)
+        #expect(shown(scroll, lines) == notes(1...10))
+        #expect(!scroll.showsOldestRow(of: lines, height: 10, width: 40))
+        scroll.scrollUp(by: 1, in: lines, height: 10, width: 40)
+        #expect(scroll.showsOldestRow(of: lines, height: 10, width: 40))
+        // A scrollback that fits is always at its top; so is an empty one.
+        #expect(PaneScroll().showsOldestRow(of: notes(0..<10), height: 10, width: 40))
+        #expect(PaneScroll().showsOldestRow(of: notes(0..<0), height: 10, width: 40))
+        // A first line cut at the top of the pane is not its first row.
+        var wrapped = Scrollback<ChatLine>(capacity: 10)
+        wrapped.append(ChatLine(time: noon, kind: .notice("l0 aaaa bbbb cccc dddd eeee")))
+        wrapped.append(ChatLine(time: noon, kind: .notice("l1")))
+        #expect(!PaneScroll().showsOldestRow(of: wrapped, height: 3, width: 20))
+        #expect(PaneScroll().showsOldestRow(of: wrapped, height: 4, width: 20))
+    }
+
+    @Test func linesPrependedAboveTheViewDoNotMoveIt() {
+        var lines = notes(10..<40)
+        var scroll = PaneScroll()
+        scroll.scrollUp(by: 100, in: lines, height: 10, width: 40)
+        #expect(shown(scroll, lines) == notes(10...19))
+        // The note on top while older lines load, brought into view: the rest moves down a row.
+        lines.prepend(contentsOf: [ChatLine(time: noon, kind: .notice("loading"))])
+        #expect(shown(scroll, lines) == notes(10...19))
+        scroll.scrollUp(by: 1, in: lines, height: 10, width: 40)
+        #expect(shown(scroll, lines) == ["12:01 -- loading"] + notes(10...18))
+        // The answer takes the note's place; what was on screen stays where it was.
+        lines.removeFirst()
+        lines.prepend(contentsOf: (0..<10).map { ChatLine(time: noon, kind: .notice("n\($0)")) })
+        #expect(shown(scroll, lines) == notes(9...18))
+        #expect(!scroll.showsOldestRow(of: lines, height: 10, width: 40))
+        scroll.scrollUp(by: 9, in: lines, height: 10, width: 40)
+        #expect(shown(scroll, lines) == notes(0...9))
+        #expect(scroll.showsOldestRow(of: lines, height: 10, width: 40))
+        scroll.scrollDown(by: 100, in: lines, width: 40)
+        #expect(scroll.isFollowing)
+        #expect(shown(scroll, lines) == notes(30...39))
+    }
 }

@@ -52,4 +52,18 @@ import Testing
         #expect(cache.renders == 10)
         #expect(narrow == PaneScroll().view(of: scrollback, height: 30, width: 14))
     }
+
+    @Test func aNumberThatPassesToAnotherLineRendersThatLine() {
+        var scrollback = lines(3)
+        scrollback.prepend(contentsOf: [ChatLine(time: noon, kind: .notice("loading"))])
+        let cache = RowCache()
+        let top = scrollback.firstSequence
+        #expect(PaneScroll().view(of: scrollback, height: 10, width: 40, cache: cache).rows.first?.text == "12:01 -- loading")
+        cache.sweep()
+        scrollback.removeFirst()
+        scrollback.prepend(contentsOf: [ChatLine(time: noon, kind: .notice("older"))])
+        #expect(scrollback.firstSequence == top)
+        #expect(PaneScroll().view(of: scrollback, height: 10, width: 40, cache: cache).rows.first?.text == "12:01 -- older")
+        #expect(cache.renders == 5)
+    }
 }
