@@ -53,6 +53,15 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"])]
         ),
+        // SQLite's C API (Debian's libsqlite3-dev), with a wrapper for the macro Swift cannot import.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Modules/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // The durable message store: the interface the server depends on, and its SQLite implementation.
+        .target(name: "ChatStore", dependencies: ["CSQLite", "ChatSystem"]),
         // The client's connection and chat state; no terminal code, and no server: it meets one over a socket.
         .target(name: "ChatClient", dependencies: ["ChatProtocol", "ChatSystem"]),
         // The full-screen client: layout, widgets, keys, drawing. The only target that touches ncurses.
@@ -101,6 +110,7 @@ let package = Package(
         ),
         // scripts/check_module_graph.py on the real tree and on copies with wrong arrows planted.
         .testTarget(name: "ModuleGraphTests", dependencies: ["ChatTestSupport"]),
+        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatSystem", "CSQLite"]),
         .testTarget(name: "ChatBenchTests", dependencies: ["ChatBench", "ChatServer", "ChatTestSupport"]),
         // The chatroom executable as a user runs it: its command line, its line mode, the rendezvous.
         .testTarget(name: "chatroomTests", dependencies: ["chatroom", "ChatClient", "ChatServer", "ChatTestSupport"]),

@@ -23,6 +23,8 @@ ALLOWED = {
     "CSystemShims": set(),
     "CNcursesw": set(),
     "ChatSystem": {"CSystemShims"},
+    "CSQLite": set(),
+    "ChatStore": {"CSQLite", "ChatSystem"},
     "ChatServer": {"ChatProtocol", "ChatSystem", "CSystemShims", "Logging"},
     "chatroom-server": {"ChatServer", "ChatSystem", "ArgumentParser", "Logging"},
     "ChatClient": {"ChatProtocol", "ChatSystem"},
