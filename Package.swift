@@ -33,6 +33,7 @@ let package = Package(
             name: "ChatServer",
             dependencies: [
                 "ChatProtocol",
+                "ChatStore",
                 "ChatSystem",
                 "CSystemShims",
                 .product(name: "Logging", package: "swift-log"),
@@ -41,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "chatroom-server",
             dependencies: [
-                "ChatServer",
+                "ChatServer", "ChatStore", "ChatSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -71,7 +72,8 @@ let package = Package(
             // No swift-argument-parser here: it loads Foundation, 2.5 MiB of the client's memory (ClientArguments).
             // ChatServer for the one-command start: with nothing answering, this process hosts the server.
             dependencies: [
-                "ChatTUI", "ChatClient", "ChatServer", "ChatSystem", .product(name: "Logging", package: "swift-log"),
+                "ChatTUI", "ChatClient", "ChatServer", "ChatStore", "ChatSystem",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The load tester as a library: epoll event loops, the open-loop timetable, statistics, reports.

@@ -195,6 +195,8 @@ public struct ChatState: Sendable {
             add(.error(code, text), at: time)
         case .bye(let text):
             add(.bye(text), at: time)
+        case .history, .historyEnd, .found, .foundEnd, .caps:
+            break
         }
     }
 

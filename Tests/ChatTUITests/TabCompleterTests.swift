@@ -44,7 +44,7 @@ import Testing
     @Test(arguments: [
         Completion("/u", 2, [("/users ", 7), ("/users ", 7)]),
         Completion("/U", 2, [("/users ", 7)]),
-        Completion("/", 1, [("/bc ", 4), ("/clear ", 7), ("/dm ", 4), ("/help ", 6), ("/nick ", 6)]),
+        Completion("/", 1, [("/bc ", 4), ("/caps ", 6), ("/clear ", 7), ("/dm ", 4), ("/help ", 6)]),
         Completion("/p", 2, [("/ping ", 6)]),
         Completion("/q x", 2, [("/quit x", 6)]),
     ])
