@@ -125,9 +125,10 @@ final class Outbox: Sendable {
     /// - Parameters:
     ///   - seen: The closing state the thread last saw.
     ///   - sawAwaitingStore: Whether it saw its broadcast waiting for the store.
+    ///   - wakeOnSettle: It has input that waits for that broadcast (see ``OutboxState/wakeOnSettle``).
     /// - Returns: `nil` when the thread should not sleep; otherwise whether to wait for `POLLOUT`.
-    func prepareToSleep(seen: OutboxState.Closing?, sawAwaitingStore: Bool) -> Bool? {
-        state.withLock { $0.prepareToSleep(seen: seen, sawAwaitingStore: sawAwaitingStore) }
+    func prepareToSleep(seen: OutboxState.Closing?, sawAwaitingStore: Bool, wakeOnSettle: Bool) -> Bool? {
+        state.withLock { $0.prepareToSleep(seen: seen, sawAwaitingStore: sawAwaitingStore, wakeOnSettle: wakeOnSettle) }
     }
 
     // MARK: Waiting for the store

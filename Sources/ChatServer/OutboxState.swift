@@ -117,6 +117,9 @@ struct OutboxState: Sendable {
     /// The id of this connection's broadcast that the store has not yet taken or refused (0: none). Until it
     /// has, the connection's own thread handles no more of its input, so its commands stay in order.
     private(set) var awaitingMessage: UInt64 = 0
+    /// The owning thread, asleep, has input that waits for that message: the store's answer must wake it.
+    /// (Without input waiting it sleeps until the client sends more, and nothing needs waking.)
+    private(set) var wakeOnSettle = false
 
     var hasUnsent: Bool { head < lines.count }
 
@@ -317,6 +320,7 @@ struct OutboxState: Sendable {
     mutating func settleStore(_ id: UInt64) -> pthread_t? {
         guard awaitingMessage == id else { return nil }
         awaitingMessage = 0
+        guard wakeOnSettle else { return nil }
         return wakeOwner(ifPolling: true, ifWaitingForToken: false)
     }
 
@@ -327,9 +331,11 @@ struct OutboxState: Sendable {
     ///   - seen: The closing state the thread last saw.
     ///   - sawAwaitingStore: Whether the thread last saw a broadcast waiting for the store (a store that took
     ///     it since is work: the input can go on).
+    ///   - wakeOnSettle: The thread has input that waits for that broadcast: wake it when the store answers.
     /// - Returns: `nil` when the thread should not sleep; otherwise whether to wait for `POLLOUT`.
-    mutating func prepareToSleep(seen: Closing?, sawAwaitingStore: Bool = false) -> Bool? {
+    mutating func prepareToSleep(seen: Closing?, sawAwaitingStore: Bool = false, wakeOnSettle: Bool = false) -> Bool? {
         guard token != .failed, closing == seen, (awaitingMessage != 0) == sawAwaitingStore else { return nil }
+        self.wakeOnSettle = wakeOnSettle
         if hasUnsent && token == .free && (corkedUntil == 0 || closing != nil) { return nil }
         ownerWait = .poll
         return token == .socketFull && hasUnsent

@@ -112,9 +112,11 @@ struct Session {
                 _ = leave(.lost)
                 continue
             }
-            guard let waitForWritable = outbox.prepareToSleep(seen: closing, sawAwaitingStore: awaitingStore) else {
-                continue
-            }
+            let inputWaits = awaitingStore && (inputStart < inputEnd || peerClosed)
+            guard
+                let waitForWritable = outbox.prepareToSleep(
+                    seen: closing, sawAwaitingStore: awaitingStore, wakeOnSettle: inputWaits)
+            else { continue }
 
             let now = monotonicNanoseconds()
             let wantRead = readOpen && closing == nil && inputStart == inputEnd
