@@ -33,6 +33,7 @@ let package = Package(
             name: "ChatServer",
             dependencies: [
                 "ChatProtocol",
+                "ChatStore",
                 "ChatSystem",
                 "CSystemShims",
                 .product(name: "Logging", package: "swift-log"),
@@ -41,7 +42,7 @@ let package = Package(
         .executableTarget(
             name: "chatroom-server",
             dependencies: [
-                "ChatServer",
+                "ChatServer", "ChatStore", "ChatSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -53,6 +54,15 @@ let package = Package(
             pkgConfig: "ncursesw",
             providers: [.apt(["libncurses-dev"])]
         ),
+        // SQLite's C API (Debian's libsqlite3-dev), with a wrapper for the macro Swift cannot import.
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Modules/CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // The durable message store: the interface the server depends on, and its SQLite implementation.
+        .target(name: "ChatStore", dependencies: ["CSQLite", "ChatSystem"]),
         // The client's connection and chat state; no terminal code, and no server: it meets one over a socket.
         .target(name: "ChatClient", dependencies: ["ChatProtocol", "ChatSystem"]),
         // The full-screen client: layout, widgets, keys, drawing. The only target that touches ncurses.
@@ -62,7 +72,8 @@ let package = Package(
             // No swift-argument-parser here: it loads Foundation, 2.5 MiB of the client's memory (ClientArguments).
             // ChatServer for the one-command start: with nothing answering, this process hosts the server.
             dependencies: [
-                "ChatTUI", "ChatClient", "ChatServer", "ChatSystem", .product(name: "Logging", package: "swift-log"),
+                "ChatTUI", "ChatClient", "ChatServer", "ChatStore", "ChatSystem",
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The load tester as a library: epoll event loops, the open-loop timetable, statistics, reports.
@@ -101,6 +112,7 @@ let package = Package(
         ),
         // scripts/check_module_graph.py on the real tree and on copies with wrong arrows planted.
         .testTarget(name: "ModuleGraphTests", dependencies: ["ChatTestSupport"]),
+        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatSystem", "CSQLite"]),
         .testTarget(name: "ChatBenchTests", dependencies: ["ChatBench", "ChatServer", "ChatTestSupport"]),
         // The chatroom executable as a user runs it: its command line, its line mode, the rendezvous.
         .testTarget(name: "chatroomTests", dependencies: ["chatroom", "ChatClient", "ChatServer", "ChatTestSupport"]),

@@ -1,5 +1,6 @@
 import CSystemShims
 import ChatProtocol
+import ChatStore
 import ChatSystem
 import Glibc
 import Logging
@@ -39,6 +40,11 @@ public final class ChatServer: Sendable {
         /// Seconds a connection that receives room events steadily waits between writes, so that each write
         /// carries several lines (0: every line is sent at once). See ``WriteCoalescing``.
         public var coalescingInterval: Double
+        /// Where the room's history is kept: every broadcast is committed to it before anyone is sent it.
+        /// ``NoStore`` (the default here; `--store none`) keeps nothing, and `/history` is `unavailable`.
+        public var store: any MessageStore
+        /// What the store keeps.
+        public var retention: Retention
 
         public init(
             host: String = "127.0.0.1",
@@ -51,7 +57,9 @@ public final class ChatServer: Sendable {
             idleTimeout: Double = 0,
             threadStackBytes: Int = 256 * 1024,
             greeting: String = "Welcome to chatroom! Type /help for the commands.",
-            coalescingInterval: Double = 0.002
+            coalescingInterval: Double = 0.002,
+            store: any MessageStore = NoStore(),
+            retention: Retention = Retention()
         ) {
             self.host = host
             self.port = port
@@ -64,6 +72,8 @@ public final class ChatServer: Sendable {
             self.threadStackBytes = threadStackBytes
             self.greeting = greeting
             self.coalescingInterval = coalescingInterval
+            self.store = store
+            self.retention = retention
         }
     }
 
@@ -81,6 +91,8 @@ public final class ChatServer: Sendable {
     private let stopWaker: PollWaker
     private let nextID = Atomic<UInt64>(1)
     private let sessionSettings: SessionSettings
+    /// Commits broadcasts before they are delivered; `nil` when the store keeps nothing.
+    let storeWriter: StoreWriter?
 
     /// Creates a server; nothing listens until ``start()``.
     ///
@@ -91,16 +103,21 @@ public final class ChatServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         let interval = UInt64(max(configuration.coalescingInterval, 0) * 1e9)
+        let keeps = configuration.store.keepsMessages
         self.registry = Registry(
             maxClients: configuration.maxClients,
             maxPerAddress: configuration.maxPerAddress,
             sendQueueLimit: configuration.sendQueueBytes,
             greeting: configuration.greeting,
-            flusher: interval > 0 ? try DeferredFlusher(coalescing: WriteCoalescing(interval: interval)) : nil)
+            flusher: interval > 0 ? try DeferredFlusher(coalescing: WriteCoalescing(interval: interval)) : nil,
+            storesMessages: keeps, pendingWaker: keeps ? try PollWaker() : nil, lastMessageID: configuration.store.lastID)
+        self.storeWriter = StoreWriter(
+            store: configuration.store, registry: registry, retention: configuration.retention, logger: logger)
         self.sessionSettings = SessionSettings(
             rate: configuration.rate,
             burst: configuration.burst,
-            idleTimeout: UInt64(max(configuration.idleTimeout, 0) * 1e9))
+            idleTimeout: UInt64(max(configuration.idleTimeout, 0) * 1e9),
+            store: configuration.store)
         self.stopWaker = try PollWaker()
         // Connection threads are woken with a signal; its handler must be in place before any is sent.
         _ = CSystemShims_install_wake_handler()
@@ -121,8 +138,10 @@ public final class ChatServer: Sendable {
         }
         do {
             try registry.flusher?.start(stackSize: configuration.threadStackBytes)
+            try storeWriter?.start(stackSize: configuration.threadStackBytes)
             try ThreadSpawner.spawn(stackSize: configuration.threadStackBytes) { [self] in acceptLoop(fd) }
         } catch {
+            storeWriter?.stop(deadline: monotonicNanoseconds() + 500_000_000)
             registry.flusher?.stop()
             close(fd)
             throw error
@@ -149,6 +168,8 @@ public final class ChatServer: Sendable {
         let deadline = monotonicNanoseconds() + graceNanos
         logger.info("shutting down", metadata: ["clients": "\(registry.count)"])
         stopWaker.wake()
+        // What waits for the store is committed and delivered before the goodbye (at most a third of the grace).
+        storeWriter?.stop(deadline: monotonicNanoseconds() + graceNanos / 3)
         registry.closeAll(farewell: "server shutting down", deadline: deadline)
         // Sessions end by themselves by the deadline; wait for them (and the accept thread) a little past it.
         let waitUntil = deadline + 200_000_000

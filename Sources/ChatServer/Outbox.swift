@@ -120,12 +120,27 @@ final class Outbox: Sendable {
     }
 
     /// Marks the owning thread as going to sleep, unless it has work: lines nobody is sending, a failure,
-    /// or a closing state it has not seen.
+    /// a closing state it has not seen, or a broadcast the store took since it looked.
     ///
-    /// - Parameter seen: The closing state the thread last saw.
+    /// - Parameters:
+    ///   - seen: The closing state the thread last saw.
+    ///   - sawAwaitingStore: Whether it saw its broadcast waiting for the store.
+    ///   - wakeOnSettle: It has input that waits for that broadcast (see ``OutboxState/wakeOnSettle``).
     /// - Returns: `nil` when the thread should not sleep; otherwise whether to wait for `POLLOUT`.
-    func prepareToSleep(seen: OutboxState.Closing?) -> Bool? {
-        state.withLock { $0.prepareToSleep(seen: seen) }
+    func prepareToSleep(seen: OutboxState.Closing?, sawAwaitingStore: Bool, wakeOnSettle: Bool) -> Bool? {
+        state.withLock { $0.prepareToSleep(seen: seen, sawAwaitingStore: sawAwaitingStore, wakeOnSettle: wakeOnSettle) }
+    }
+
+    // MARK: Waiting for the store
+
+    /// Records that this connection's broadcast `id` waits for the store; called under the registry's lock.
+    func awaitStore(_ id: UInt64) {
+        state.withLock { $0.awaitStore(id) }
+    }
+
+    /// Records that the store took or refused message `id`, waking the owning thread if it waited for it.
+    func settleStore(_ id: UInt64) {
+        state.withLock { Self.wake($0.settleStore(id)) }
     }
 
     /// Takes the write token for good, so that the socket can be closed.

@@ -87,6 +87,8 @@ struct OutboxState: Sendable {
         var failed: Bool
         /// Nothing is queued and no other thread is sending.
         var drained: Bool
+        /// The connection's last broadcast waits for the store (see ``awaitStore(_:)``): its input waits too.
+        var awaitingStore: Bool = false
     }
 
     /// The most lines one write carries. The iovecs live on the sending thread's stack: 32 (512 bytes) keeps an
@@ -112,6 +114,12 @@ struct OutboxState: Sendable {
     /// The owning thread, once it runs; woken with the wake signal.
     private(set) var owner: pthread_t?
     private(set) var closing: Closing?
+    /// The id of this connection's broadcast that the store has not yet taken or refused (0: none). Until it
+    /// has, the connection's own thread handles no more of its input, so its commands stay in order.
+    private(set) var awaitingMessage: UInt64 = 0
+    /// The owning thread, asleep, has input that waits for that message: the store's answer must wake it.
+    /// (Without input waiting it sleeps until the client sends more, and nothing needs waking.)
+    private(set) var wakeOnSettle = false
 
     var hasUnsent: Bool { head < lines.count }
 
@@ -294,16 +302,40 @@ struct OutboxState: Sendable {
     /// Starts a turn of the owning thread's loop.
     mutating func beginTurn() -> Turn {
         ownerWait = .none
-        return Turn(closing: closing, failed: token == .failed, drained: !hasUnsent && token != .taken)
+        return Turn(
+            closing: closing, failed: token == .failed, drained: !hasUnsent && token != .taken,
+            awaitingStore: awaitingMessage != 0)
+    }
+
+    // MARK: Waiting for the store (the registry and the store's writer)
+
+    /// Records that the connection's broadcast `id` waits to be stored before anyone is sent it.
+    mutating func awaitStore(_ id: UInt64) {
+        awaitingMessage = id
+    }
+
+    /// Records that the store took (or refused) message `id`.
+    ///
+    /// - Returns: The owning thread to wake, when this was the message it waited for and it sleeps in `poll`.
+    mutating func settleStore(_ id: UInt64) -> pthread_t? {
+        guard awaitingMessage == id else { return nil }
+        awaitingMessage = 0
+        guard wakeOnSettle else { return nil }
+        return wakeOwner(ifPolling: true, ifWaitingForToken: false)
     }
 
     /// Marks the owning thread as going to `poll`, unless it has work: lines nobody is sending, a failure, or a
     /// closing state it has not seen.
     ///
-    /// - Parameter seen: The closing state the thread last saw.
+    /// - Parameters:
+    ///   - seen: The closing state the thread last saw.
+    ///   - sawAwaitingStore: Whether the thread last saw a broadcast waiting for the store (a store that took
+    ///     it since is work: the input can go on).
+    ///   - wakeOnSettle: The thread has input that waits for that broadcast: wake it when the store answers.
     /// - Returns: `nil` when the thread should not sleep; otherwise whether to wait for `POLLOUT`.
-    mutating func prepareToSleep(seen: Closing?) -> Bool? {
-        guard token != .failed, closing == seen else { return nil }
+    mutating func prepareToSleep(seen: Closing?, sawAwaitingStore: Bool = false, wakeOnSettle: Bool = false) -> Bool? {
+        guard token != .failed, closing == seen, (awaitingMessage != 0) == sawAwaitingStore else { return nil }
+        self.wakeOnSettle = wakeOnSettle
         if hasUnsent && token == .free && (corkedUntil == 0 || closing != nil) { return nil }
         ownerWait = .poll
         return token == .socketFull && hasUnsent

@@ -13,6 +13,19 @@ final class Registry: Sendable {
     struct Member: Sendable {
         let outbox: Outbox
         var name: String
+        /// The capabilities the connection turned on (`/caps`): which variant of each line it gets.
+        var capabilities = CapabilityMask.none
+        /// The connection sent `/caps` (even an empty one): it speaks v1.1, and `/help` lists v1.1 too.
+        var speaksV11 = false
+        /// History answers stop below this id: from it on, every message reaches this connection live.
+        let historyLimit: UInt64
+    }
+
+    /// A broadcast that waits for the store before anyone is sent it.
+    struct PendingMessage: Sendable {
+        let message: StoredMessage
+        /// The sender's outbox, told when the store took the message (see ``OutboxState/awaitStore(_:)``).
+        let sender: Outbox
     }
 
     struct State: Sendable {
@@ -23,6 +36,14 @@ final class Registry: Sendable {
         var liveSessions = 0
         /// Open connections per peer address (members and those still closing).
         var connectionsByAddress: [String: Int] = [:]
+        /// The id the next broadcast gets: ids only grow, across restarts too (the store's last id + 1).
+        var nextMessageID: UInt64 = 1
+        /// The highest id delivered to the room (every id below it was delivered, or refused by the store).
+        var deliveredUpTo: UInt64 = 0
+        /// Broadcasts accepted, in id order, that the store has not yet taken.
+        var pending: [PendingMessage] = []
+        /// Bytes of text in `pending`.
+        var pendingBytes = 0
     }
 
     /// Whether a connection was let in.
@@ -49,6 +70,11 @@ final class Registry: Sendable {
     let greeting: String
     /// Sends the room events the cork held back; `nil` sends every line at once.
     let flusher: DeferredFlusher?
+    /// Whether broadcasts wait for the store (``StoreWriter``) before they are delivered; without a store that
+    /// keeps messages they go at once.
+    let storesMessages: Bool
+    /// Wakes the ``StoreWriter`` when a broadcast starts to wait (there is one when `storesMessages`).
+    let pendingWaker: PollWaker?
     /// The members, their names and the admission counts.
     ///
     /// Lock order: this lock comes first. Every delivery takes an ``Outbox``'s lock while holding it (see
@@ -57,12 +83,26 @@ final class Registry: Sendable {
     /// thread when it is closed (`pthread_kill`, which cannot block).
     private let state = Locked(State())
 
-    init(maxClients: Int, maxPerAddress: Int, sendQueueLimit: Int, greeting: String, flusher: DeferredFlusher? = nil) {
+    /// - Parameters:
+    ///   - storesMessages: Broadcasts wait for the store's writer (``takePending(maxCount:maxBytes:)``,
+    ///     ``deliverStored(_:)``) before anyone is sent them.
+    ///   - pendingWaker: Wakes the writer; needed when `storesMessages`.
+    ///   - lastMessageID: The highest id ever given (the store's), so that ids go on from it.
+    init(
+        maxClients: Int, maxPerAddress: Int, sendQueueLimit: Int, greeting: String, flusher: DeferredFlusher? = nil,
+        storesMessages: Bool = false, pendingWaker: PollWaker? = nil, lastMessageID: UInt64 = 0
+    ) {
         self.maxClients = maxClients
         self.maxPerAddress = maxPerAddress
         self.sendQueueLimit = sendQueueLimit
         self.greeting = greeting
         self.flusher = flusher
+        self.storesMessages = storesMessages
+        self.pendingWaker = pendingWaker
+        state.withLock {
+            $0.nextMessageID = lastMessageID + 1
+            $0.deliveredUpTo = lastMessageID
+        }
     }
 
     // MARK: Membership
@@ -85,14 +125,12 @@ final class Registry: Sendable {
                 state.nextNumber += 1
             } while state.idsByKey[Name.key(name)] != nil
             var delivery = Delivery()
-            let others = state.members.values.map(\.outbox)
-            state.members[outbox.id] = Member(outbox: outbox, name: name)
+            state.members[outbox.id] = Member(outbox: outbox, name: name, historyLimit: state.deliveredUpTo + 1)
             state.idsByKey[Name.key(name)] = outbox.id
             state.liveSessions += 1
             state.connectionsByAddress[outbox.address] = fromAddress + 1
             enqueue(OutboundLine(.welcome(name: name, text: greeting)), outbox, &delivery)
-            let join = OutboundLine(.join(name))
-            for other in others { enqueue(join, other, coalescingAt: now, &delivery) }
+            deliver(.join(name), toAllIn: state, except: outbox.id, now: now, &delivery)
             settle(&state, &delivery)
             return (.admitted(name: name), delivery.unsent)
         }
@@ -143,17 +181,116 @@ final class Registry: Sendable {
 
     // MARK: Commands
 
-    /// Sends `MSG FROM TEXT` to every member, the sender included.
-    func broadcast(from id: UInt64, text: String) -> Unsent {
+    /// Sends `MSG FROM TEXT` to every member, the sender included, once the store has it.
+    ///
+    /// The message gets the next id and the time now. Without a store that keeps messages it is delivered at
+    /// once; otherwise it waits, with the sender's further input, until the ``StoreWriter`` has committed it
+    /// (``deliverStored(_:)``) or the store refused it (``refuseStored(_:reason:)``).
+    ///
+    /// - Returns: What is left to send, and whether the message waits for the store.
+    func broadcast(from id: UInt64, text: String) -> (unsent: Unsent, waitsForStore: Bool) {
         let now = monotonicNanoseconds()
-        return state.withLock { state -> Unsent in
-            guard let sender = state.members[id] else { return Unsent() }
+        let (unsent, wakeWriter) = state.withLock { state -> (Unsent, Bool?) in
+            guard let sender = state.members[id] else { return (Unsent(), nil) }
+            let message = StoredMessage(id: state.nextMessageID, time: .now(), from: sender.name, text: text)
+            state.nextMessageID += 1
+            guard storesMessages else {
+                var delivery = Delivery()
+                deliver(message, toAllIn: state, now: now, &delivery)
+                settle(&state, &delivery)
+                return (delivery.unsent, nil)
+            }
+            state.pending.append(PendingMessage(message: message, sender: sender.outbox))
+            state.pendingBytes += text.utf8.count
+            sender.outbox.awaitStore(message.id)
+            return (Unsent(), state.pending.count == 1)
+        }
+        guard let wakeWriter else { return (unsent, false) }
+        if wakeWriter { pendingWaker?.wake() }
+        return (unsent, true)
+    }
+
+    // MARK: The store's writer
+
+    /// Takes the oldest broadcasts waiting for the store, in id order: at most `maxCount`, and no more text
+    /// than `maxBytes` (at least one message), so that delivering a group at once cannot by itself take a
+    /// healthy reader past its send queue limit.
+    func takePending(maxCount: Int, maxBytes: Int) -> [PendingMessage] {
+        state.withLock { state in
+            var count = 0
+            var bytes = 0
+            while count < min(maxCount, state.pending.count) {
+                let size = state.pending[count].message.text.utf8.count
+                if count > 0 && bytes + size > maxBytes { break }
+                bytes += size
+                count += 1
+            }
+            let taken = Array(state.pending.prefix(count))
+            state.pending.removeFirst(count)
+            state.pendingBytes -= bytes
+            return taken
+        }
+    }
+
+    /// Delivers broadcasts the store has committed, in id order, to every member now in the room, and lets
+    /// their senders go on.
+    func deliverStored(_ messages: [PendingMessage]) -> Unsent {
+        let now = monotonicNanoseconds()
+        return state.withLock { state in
             var delivery = Delivery()
-            deliver(OutboundLine(.message(from: sender.name, text: text)), toAllIn: state, now: now, &delivery)
+            for pending in messages {
+                deliver(pending.message, toAllIn: state, now: now, &delivery)
+                state.deliveredUpTo = pending.message.id
+                pending.sender.settleStore(pending.message.id)
+            }
             settle(&state, &delivery)
             return delivery.unsent
         }
     }
+
+    /// Refuses broadcasts the store could not take: each sender alone gets `ERROR unavailable`, nobody else
+    /// anything, and the sender goes on.
+    func refuseStored(_ messages: [PendingMessage], reason: String) -> Unsent {
+        state.withLock { state in
+            var delivery = Delivery()
+            let refusal = OutboundLine(ProtocolError.unavailable(reason).event)
+            for pending in messages {
+                state.deliveredUpTo = max(state.deliveredUpTo, pending.message.id)
+                if state.members[pending.sender.id] != nil { enqueue(refusal, pending.sender, &delivery) }
+                pending.sender.settleStore(pending.message.id)
+            }
+            settle(&state, &delivery)
+            return delivery.unsent
+        }
+    }
+
+    /// Whether broadcasts wait for the store now.
+    var hasPending: Bool { state.withLock { !$0.pending.isEmpty } }
+
+    // MARK: v1.1
+
+    /// Turns capabilities on for a member and answers `CAPS` with every capability now on.
+    func enableCapabilities(_ capabilities: [Capability], for id: UInt64) -> Unsent {
+        state.withLock { state -> Unsent in
+            guard var member = state.members[id] else { return Unsent() }
+            for capability in capabilities { member.capabilities.insert(capability) }
+            member.speaksV11 = true
+            state.members[id] = member
+            var delivery = Delivery()
+            enqueue(OutboundLine(.caps(member.capabilities.capabilities)), member.outbox, &delivery)
+            settle(&state, &delivery)
+            return delivery.unsent
+        }
+    }
+
+    /// Below which id a history answer for this member stops (every later message reaches it live), and
+    /// whether it speaks v1.1; `nil` when it is no longer a member.
+    func historyView(for id: UInt64) -> (limit: UInt64, speaksV11: Bool)? {
+        state.withLock { state in state.members[id].map { ($0.historyLimit, $0.speaksV11) } }
+    }
+
+    /// The highest message id delivered to the room.
+    var deliveredUpTo: UInt64 { state.withLock { $0.deliveredUpTo } }
 
     /// Sends `DM FROM TO TEXT` to the recipient and echoes it to the sender (once if they are the same).
     func directMessage(from id: UInt64, to name: String, text: String) throws(ProtocolError) -> Unsent {
@@ -163,9 +300,10 @@ final class Registry: Sendable {
                 throw .noSuchUser(name)
             }
             var delivery = Delivery()
-            let line = OutboundLine(.directMessage(from: sender.name, to: recipient.name, text: text))
-            if recipientID != id { enqueue(line, recipient.outbox, &delivery) }
-            enqueue(line, sender.outbox, &delivery)
+            var lines = TaggedLines(
+                .directMessage(from: sender.name, to: recipient.name, text: text), tags: Tags(time: .now()))
+            if recipientID != id { enqueue(lines.line(for: recipient.capabilities), recipient.outbox, &delivery) }
+            enqueue(lines.line(for: sender.capabilities), sender.outbox, &delivery)
             settle(&state, &delivery)
             return delivery.unsent
         }
@@ -183,7 +321,7 @@ final class Registry: Sendable {
             state.idsByKey[newKey] = id
             state.members[id]?.name = newName
             var delivery = Delivery()
-            deliver(OutboundLine(.nick(old: member.name, new: newName)), toAllIn: state, now: now, &delivery)
+            deliver(.nick(old: member.name, new: newName), toAllIn: state, now: now, &delivery)
             settle(&state, &delivery)
             return delivery.unsent
         }
@@ -214,11 +352,29 @@ final class Registry: Sendable {
 
     // MARK: Delivery (called with the lock held)
 
-    /// Queues a room event for every member.
-    private func deliver(_ line: OutboundLine, toAllIn state: State, now: UInt64, _ delivery: inout Delivery) {
+    /// Queues a room event for every member (but `except`), stamped with the time now for those who asked
+    /// for `time`.
+    private func deliver(
+        _ event: Event, toAllIn state: State, except: UInt64? = nil, now: UInt64, _ delivery: inout Delivery
+    ) {
+        deliver(TaggedLines(event, tags: Tags(time: .now())), toAllIn: state, except: except, now: now, &delivery)
+    }
+
+    /// Queues a broadcast for every member, with its id and time for those who asked for them.
+    private func deliver(_ message: StoredMessage, toAllIn state: State, now: UInt64, _ delivery: inout Delivery) {
+        let event = Event.message(from: message.from, text: message.text)
+        deliver(TaggedLines(event, tags: Tags(id: message.id, time: message.time)), toAllIn: state, now: now, &delivery)
+    }
+
+    /// Queues each member the variant of a room event its capabilities select.
+    @inline(__always)
+    private func deliver(
+        _ lines: TaggedLines, toAllIn state: State, except: UInt64? = nil, now: UInt64, _ delivery: inout Delivery
+    ) {
+        var lines = lines
         delivery.unsent.reserveCapacity(forMore: state.members.count)
-        for member in state.members.values {
-            enqueue(line, member.outbox, coalescingAt: now, &delivery)
+        for member in state.members.values where member.outbox.id != except {
+            enqueue(lines.line(for: member.capabilities), member.outbox, coalescingAt: now, &delivery)
         }
     }
 
@@ -241,7 +397,7 @@ final class Registry: Sendable {
     ) -> String? {
         guard let member = state.members.removeValue(forKey: id) else { return nil }
         state.idsByKey[Name.key(member.name)] = nil
-        deliver(OutboundLine(.leave(member.name, reason)), toAllIn: state, now: now, &delivery)
+        deliver(.leave(member.name, reason), toAllIn: state, now: now, &delivery)
         return member.name
     }
 

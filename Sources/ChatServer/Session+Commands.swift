@@ -1,4 +1,5 @@
 import ChatProtocol
+import ChatStore
 
 extension Session {
     /// The `HELP` lines, one per command.
@@ -11,6 +12,17 @@ extension Session {
         "/ping [TOKEN] - the server answers PONG [TOKEN]",
         "/quit - leave the chat",
     ]
+
+    /// The `HELP` lines of v1.1, after the others for a connection that sent `/caps` (a v1 client sees v1).
+    static let helpLinesV11 = [
+        "/caps [ids] [time] - tag MSG lines with @id= and room events with @time=; answers CAPS",
+        "/history [N] - the N newest stored messages (1 to 1000, 50 if not given) as HISTORY lines",
+        "/history before ID [N] - the N messages before id ID; /history after ID [N] - the N after it",
+        "/search TEXT - the 50 newest stored messages with every word of TEXT, as FOUND lines",
+    ]
+
+    /// The answer to `/history` and `/search` from a server that keeps nothing.
+    static let nothingKept = "nothing is kept (the server runs with --store none)"
 
     /// Handles one framed line: decodes, parses and runs it, or answers with the `ERROR` that refuses it.
     mutating func handle(_ frame: LineFramer.Frame) {
@@ -32,22 +44,67 @@ extension Session {
         let id = outbox.id
         switch command {
         case .help:
-            unsent.add(registry.reply(to: id, Self.helpLines.map { .help($0) }))
+            let v11 = registry.historyView(for: id)?.speaksV11 == true
+            unsent.add(registry.reply(to: id, (Self.helpLines + (v11 ? Self.helpLinesV11 : [])).map { .help($0) }))
         case .users:
             unsent.add(registry.replyUsers(to: id))
         case .directMessage(let name, let text):
             unsent.add(try registry.directMessage(from: id, to: name, text: text))
         case .broadcast(let text):
-            unsent.add(registry.broadcast(from: id, text: text))
+            let (left, waits) = registry.broadcast(from: id, text: text)
+            unsent.add(left)
+            if waits { awaitingStore = true }
         case .nick(let name):
             unsent.add(try registry.rename(id, to: name))
         case .ping(let token):
             unsent.add(registry.reply(to: id, [.pong(token)]))
         case .quit:
             _ = leave(.quit, finalLine: OutboundLine(.bye("goodbye")))
-        case .caps, .history, .search:
-            // Temporary, until the server's v1.1 lands on main.
-            throw .unavailable("nothing is kept")
+        case .caps(let capabilities):
+            unsent.add(registry.enableCapabilities(capabilities, for: id))
+        case .history(let query):
+            try answerHistory(query)
+        case .search(let text):
+            try answerSearch(text)
         }
+    }
+
+    /// Answers `/history` from the store, read on this thread with no lock held.
+    ///
+    /// The answer stops below the first message this connection was sent live (``Registry/historyView(for:)``):
+    /// so `/history after` the last id seen before a reconnect gives exactly the gap, and no answer repeats
+    /// a line that came live.
+    private mutating func answerHistory(_ query: HistoryQuery) throws(ProtocolError) {
+        guard settings.store.keepsMessages else { throw .unavailable(Self.nothingKept) }
+        guard let limit = registry.historyView(for: outbox.id)?.limit else { return }
+        let found: [ChatProtocol.StoredMessage]
+        do throws(StoreError) {
+            let rows =
+                switch query {
+                case .latest(let count): try settings.store.before(limit, count)
+                case .before(let before, let count): try settings.store.before(min(before, limit), count)
+                case .after(let after, let count): try settings.store.after(after, count).filter { $0.id < limit }
+                }
+            found = rows.map(ChatProtocol.StoredMessage.init)
+        } catch {
+            logger.error("reading the message store failed", metadata: ["error": "\(error)"])
+            throw .unavailable("the history cannot be read now")
+        }
+        unsent.add(registry.reply(to: outbox.id, found.map { .history($0) } + [.historyEnd(count: found.count)]))
+    }
+
+    /// Answers `/search` from the store: the newest matches among the messages delivered so far.
+    private mutating func answerSearch(_ text: String) throws(ProtocolError) {
+        guard settings.store.keepsMessages else { throw .unavailable(Self.nothingKept) }
+        let delivered = registry.deliveredUpTo
+        let found: [ChatProtocol.StoredMessage]
+        do throws(StoreError) {
+            found = try settings.store.search(text, limit: Wire.maxSearchResults).filter { $0.id <= delivered }
+                .map(ChatProtocol.StoredMessage.init)
+        } catch {
+            logger.error("searching the message store failed", metadata: ["error": "\(error)"])
+            throw .unavailable("the history cannot be searched now")
+        }
+        unsent.add(registry.reply(to: outbox.id, found.map { .found($0) } + [.foundEnd(count: found.count)]))
     }
 }

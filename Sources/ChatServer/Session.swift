@@ -1,5 +1,6 @@
 import CSystemShims
 import ChatProtocol
+import ChatStore
 import ChatSystem
 import Glibc
 import Logging
@@ -13,6 +14,8 @@ struct SessionSettings: Sendable {
     var idleTimeout: UInt64
     /// How long a closing connection may take to flush before it is cut.
     var flushGrace: UInt64 = 2_000_000_000
+    /// The history, for `/history` and `/search` (read on the session's own thread).
+    var store: any MessageStore = NoStore()
 }
 
 /// The thread that owns one connection's socket: it reads and handles commands, and takes over the
@@ -43,6 +46,9 @@ struct Session {
     private var closingName: String?
     /// What the registry left to send for the batch in hand: this thread sends it once the batch is handled.
     var unsent = Unsent()
+    /// This connection's last broadcast waits for the store: no more of its input is handled until it is
+    /// stored (or refused); see ``OutboxState/awaitStore(_:)``.
+    var awaitingStore = false
     /// This thread's signal mask with the wake signal let through, for the waits.
     private var waitMask = sigset_t()
 
@@ -84,6 +90,7 @@ struct Session {
         while true {
             var turn = outbox.beginTurn()
             closing = turn.closing
+            awaitingStore = turn.awaitingStore
             if turn.failed { return leave(.lost, now: true) }
             if case .now(let reason) = closing { return reason }
             if writable {
@@ -94,16 +101,22 @@ struct Session {
             if case .afterFlush(let deadline, let reason) = closing {
                 if turn.drained || monotonicNanoseconds() >= deadline { return reason }
             }
-            if closing == nil && inputStart < inputEnd {
+            // A broadcast waiting for the store holds back the rest of the input, so that this client's commands
+            // are answered in order (its own MSG before the PONG of a later /ping).
+            if closing == nil && inputStart < inputEnd && !awaitingStore {
                 // Handle what was read, as far as the rate allows; then send the answers.
                 if handleInput() { continue }
             }
-            if closing == nil && peerClosed && inputStart == inputEnd {
+            if closing == nil && peerClosed && inputStart == inputEnd && !awaitingStore {
                 // The peer closed its side and everything it sent is handled: send what is queued, then close.
                 _ = leave(.lost)
                 continue
             }
-            guard let waitForWritable = outbox.prepareToSleep(seen: closing) else { continue }
+            let inputWaits = awaitingStore && (inputStart < inputEnd || peerClosed)
+            guard
+                let waitForWritable = outbox.prepareToSleep(
+                    seen: closing, sawAwaitingStore: awaitingStore, wakeOnSettle: inputWaits)
+            else { continue }
 
             let now = monotonicNanoseconds()
             let wantRead = readOpen && closing == nil && inputStart == inputEnd
@@ -112,7 +125,7 @@ struct Session {
             if closing == nil && readOpen && settings.idleTimeout > 0 {
                 wakeAt = min(wakeAt, lastHeard + settings.idleTimeout)
             }
-            if closing == nil && inputStart < inputEnd, let bucket {
+            if closing == nil && inputStart < inputEnd && !awaitingStore, let bucket {
                 wakeAt = min(wakeAt, now + bucket.nanosUntilToken())
             }
             var socket = pollfd(
@@ -177,12 +190,12 @@ struct Session {
         let consumed = framer.push(bytes) { frame in
             handle(frame)
             if closing != nil { return false }
-            guard var bucket else { return true }
+            guard var bucket else { return !awaitingStore }
             let now = monotonicNanoseconds()
             _ = bucket.take(now: now)
             let goOn = bucket.hasToken(now: now)
             self.bucket = bucket
-            return goOn
+            return goOn && !awaitingStore
         }
         swap(&framer, &self.framer)
         // Everything this batch of lines queued leaves now, one write per connection.

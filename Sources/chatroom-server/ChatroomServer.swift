@@ -1,5 +1,7 @@
 import ArgumentParser
 import ChatServer
+import ChatStore
+import ChatSystem
 import Glibc
 import Logging
 
@@ -47,6 +49,18 @@ struct ChatroomServer: ParsableCommand {
             valueName: "ms"))
     var coalesce = defaults.coalescingInterval * 1000
 
+    @Option(
+        help: ArgumentHelp(
+            "The file that keeps the room's history (SQLite, created if missing), or none to keep nothing.",
+            valueName: "path|none"))
+    var store = "chatroom.sqlite"
+
+    @Option(help: "The most messages the history keeps, the oldest going first (0: any number).")
+    var retain = defaults.retention.keepNewest
+
+    @Option(help: "Days a message is kept (0: forever).")
+    var retainDays = 0
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -58,6 +72,9 @@ struct ChatroomServer: ParsableCommand {
         guard burst >= 1 else { throw ValidationError("--burst must be at least 1") }
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more") }
         guard (0...1000).contains(coalesce) else { throw ValidationError("--coalesce must be between 0 and 1000 ms") }
+        guard !store.isEmpty else { throw ValidationError("--store needs a path, or none") }
+        guard retain >= 0 else { throw ValidationError("--retain must be 0 or more") }
+        guard (0...36_500).contains(retainDays) else { throw ValidationError("--retain-days must be between 0 and 36500") }
     }
 
     func run() throws {
@@ -75,11 +92,27 @@ struct ChatroomServer: ParsableCommand {
         for signal in [SIGINT, SIGTERM, SIGHUP] { sigaddset(&signals, signal) }
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
+        // Past a file size limit a write fails (and the store refuses the broadcast) instead of killing us.
+        signal(SIGXFSZ, SIG_IGN)
 
+        let history: any MessageStore
+        if store == "none" {
+            history = NoStore()
+        } else {
+            do throws(StoreError) {
+                history = try SQLiteMessageStore(path: store)
+            } catch {
+                writeLine("chatroom-server: \(error)", to: STDERR_FILENO)
+                throw ExitCode(1)
+            }
+            logger.info("history in \(store)", metadata: ["last-id": "\(history.lastID)"])
+        }
         let server = try ChatServer(
             configuration: .init(
                 host: host, port: port, maxClients: maxClients, maxPerAddress: maxPerIP, sendQueueBytes: sendq.bytes,
-                rate: rate.perSecond, burst: burst, idleTimeout: Double(idleTimeout), coalescingInterval: coalesce / 1000),
+                rate: rate.perSecond, burst: burst, idleTimeout: Double(idleTimeout), coalescingInterval: coalesce / 1000,
+                store: history,
+                retention: Retention(keepNewest: retain, maxAgeSeconds: retainDays > 0 ? Int64(retainDays) * 86_400 : nil)),
             logger: logger)
         do {
             try server.start()

@@ -39,9 +39,11 @@ struct Chatroom {
         let address = ServerAddress(host: host ?? ServerAddress.defaultHost, port: arguments.port)
         // Without --host, look for a server on this machine and host one if none answers. Otherwise (or
         // when even that fails) the connection itself connects, and reports and retries failures.
-        let meeting = host == nil ? try? Rendezvous.meet(at: address, hostIfAbsent: true) : nil
+        let meeting =
+            host == nil ? try? Rendezvous.meet(at: address, hostIfAbsent: true, storePath: Rendezvous.hostedStorePath()) : nil
         defer { meeting?.hostedServer?.shutdown(grace: .milliseconds(500)) }
-        let notes = meeting?.hostedServer == nil ? [] : [Rendezvous.hostingNote(address)]
+        let notes =
+            meeting?.hostedServer == nil ? [] : [Rendezvous.hostingNote(address)] + [meeting?.historyProblem].compactMap { $0 }
         let connection = ChatConnection.Options(address: address, name: arguments.name)
         if lineMode {
             for note in notes { Self.writeError("chatroom: \(note)") }

@@ -132,7 +132,7 @@ import Testing
             #expect(outbox.closing == .afterFlush(deadline: 42, reason: "shutdown"))
         }
         #expect(registry.admit(makeOutbox(3)).admission == .closed)
-        #expect(registry.broadcast(from: 1, text: "anyone?").outboxes.isEmpty)
+        #expect(registry.broadcast(from: 1, text: "anyone?").unsent.outboxes.isEmpty)
     }
 
     // MARK: Names
@@ -277,7 +277,7 @@ import Testing
         fill(registry, bob, leaving: 15, limit: limit)
         let bobBefore = bob.queued
         _ = alice.writeAll()
-        let unsent = registry.broadcast(from: 1, text: "hello")
+        let unsent = registry.broadcast(from: 1, text: "hello").unsent
         #expect(bob.closing == .now(reason: "slow"))
         #expect(bob.queued == bobBefore)
         #expect(alice.queued == ["MSG user1 hello", "LEAVE user2 slow"])

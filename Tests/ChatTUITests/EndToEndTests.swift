@@ -347,7 +347,7 @@ import Testing
     @Test func aFloodIsDrawnInBatchesAndTheClientStaysResponsive() throws {
         try withTmux { tmux in
             let server = try BuiltProducts.path("chatroom-server")
-            try tmux.start("server", "\(server) --port 0 --rate 0 2>&1")
+            try tmux.start("server", "\(server) --port 0 --rate 0 --store none 2>&1")
             let log = try tmux.waitFor("server", showing: "listening on 127.0.0.1:")
             let line = try #require(log.first { $0.contains("listening on 127.0.0.1:") })
             let port = try #require(

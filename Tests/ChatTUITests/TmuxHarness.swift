@@ -120,6 +120,7 @@ func withTmux<T>(_ body: (Tmux) throws -> T) throws -> T {
         _ = try? tmux.run(["kill-server"])
         let folder = ProcessInfo.processInfo.environment["TMUX_TMPDIR"] ?? "/tmp"
         unlink("\(folder)/tmux-\(getuid())/\(tmux.socket)")
+        try? FileManager.default.removeItem(atPath: testStateHome)
     }
     return try body(tmux)
 }
@@ -127,7 +128,7 @@ func withTmux<T>(_ body: (Tmux) throws -> T) throws -> T {
 /// Starts `chatroom-server --port 0` in a session and reads its port from the `listening on` log line.
 func startServer(_ tmux: Tmux, session: String = "server", port: Int = 0) throws -> Int {
     let server = try BuiltProducts.path("chatroom-server")
-    try tmux.start(session, "\(server) --port \(port) 2>&1")
+    try tmux.start(session, "\(server) --port \(port) --store none 2>&1")
     let screen = try tmux.waitFor(session, showing: "listening on 127.0.0.1:")
     guard let line = screen.first(where: { $0.contains("listening on 127.0.0.1:") }),
         let portText = line.split(separator: "listening on 127.0.0.1:").last?.prefix(while: \.isNumber),
@@ -136,10 +137,14 @@ func startServer(_ tmux: Tmux, session: String = "server", port: Int = 0) throws
     return found
 }
 
+/// A state folder (`XDG_STATE_HOME`) for the clients these tests start, private to this test process.
+let testStateHome = "/tmp/chatroom-test-state-\(getpid())"
+
 /// The shell command that runs the client in a pane, reports its exit status and whether the
 /// terminal's settings came back (``Tmux/start(_:width:height:_:)`` keeps the pane after it ends).
 func clientCommand(_ arguments: String) throws -> String {
     let chatroom = try BuiltProducts.path("chatroom")
-    return "sh -c 's=$(stty -g); LANG=C.UTF-8 \(chatroom) \(arguments); code=$?; "
+    // A client that hosts the server keeps its history in the tests' own state folder, not the user's.
+    return "sh -c 's=$(stty -g); LANG=C.UTF-8 XDG_STATE_HOME=\(testStateHome) \(chatroom) \(arguments); code=$?; "
         + "if [ \"$s\" = \"$(stty -g)\" ]; then t=restored; else t=changed; fi; echo \"EXITED $code tty $t\"'"
 }

@@ -12,12 +12,14 @@ public final class ServerProcess: Sendable {
     /// Starts the server on 127.0.0.1 and a free port, waiting for `listening on`.
     ///
     /// - Parameters:
-    ///   - arguments: More options for the server.
+    ///   - arguments: More options for the server (without `--store`, it runs with `--store none`).
     ///   - openFiles: Soft and hard open-file limits to start it with (through `prlimit`).
     /// - Throws: ``TestFailure`` when it is not built, or does not start listening within 10 seconds.
     public init(arguments: [String] = [], openFiles: (soft: Int, hard: Int)? = nil) throws {
         let server = try BuiltProducts.path("chatroom-server")
-        let command = [server, "--host", "127.0.0.1", "--port", "0"] + arguments
+        // A test's server keeps nothing unless the test gives it a store of its own (never one in the working tree).
+        let store = arguments.contains("--store") ? [] : ["--store", "none"]
+        let command = [server, "--host", "127.0.0.1", "--port", "0"] + store + arguments
         // prlimit sets the limits, then execs the server in its place (same pid).
         let child = try ChildProcess(
             openFiles.map { ["/usr/bin/prlimit", "--nofile=\($0.soft):\($0.hard)"] + command } ?? command)

@@ -1,0 +1,230 @@
+import CSQLite
+import ChatSystem
+import Glibc
+
+/// The room's history in an SQLite file: WAL mode, a full-text index (FTS5) over the texts, forward
+/// migrations.
+///
+/// **Threads.** One writer connection, behind its own lock, does ``append(_:)`` and
+/// ``prune(keepNewest:olderThanMilliseconds:limit:)``; the server calls both from one store thread, so the
+/// lock is never contended there (it only keeps other callers correct). Queries use separate reader
+/// connections (``Options/readers``, each behind its own lock, taken in turn), so in WAL mode a read never
+/// waits for the writer nor the writer for a read: a reader sees the last commit made before its query began.
+///
+/// **Durability.** `synchronous=NORMAL` in WAL mode: a transaction is in the write-ahead log, in the
+/// operating system's hands, when ``append(_:)`` returns. It survives the process being killed at any
+/// moment (`kill -9`, a crash). It does not survive the machine losing power or the kernel crashing
+/// before the log reaches the disk: the last transactions committed before that may be lost (the file
+/// stays consistent; it rolls back to an earlier commit). `synchronous=FULL` would close that gap with an
+/// fsync per commit.
+///
+/// **One process per file.** Ids are assigned by the one server that owns the file; a second process
+/// appending to the same file would meet `SQLITE_CONSTRAINT` on its ids.
+///
+/// **Backups.** ``backup(to:)`` writes a consistent copy while the store runs (`VACUUM INTO`); so does
+/// `sqlite3 PATH ".backup COPY"` from outside. Copying the file with `cp` while the server runs does not
+/// give a consistent copy (the write-ahead log holds the latest commits).
+public final class SQLiteMessageStore: MessageStore {
+    /// Tuning that tests and benchmarks may change.
+    public struct Options: Sendable {
+        /// Reader connections for queries (at least 1).
+        public var readers: Int = 2
+        /// How long a connection waits for a lock another connection holds before failing with `SQLITE_BUSY`.
+        public var busyTimeoutMilliseconds: Int32 = 5_000
+        /// The size the write-ahead log is cut back to after a checkpoint, so a burst does not leave it large.
+        public var journalSizeLimitBytes: Int = 64 << 20
+
+        public init() {}
+    }
+
+    /// The file's path, as given.
+    public let path: String
+    private let writer: Locked<Writer>
+    private let readers: [Locked<Reader>]
+    private let nextReader = Locked(0)
+
+    /// Opens the store at `path`, creating it (and its schema) if there is no file, and migrating one made
+    /// by an earlier release.
+    ///
+    /// - Throws: ``StoreError/cannotOpen(path:reason:)`` with the reason: no permission, not a database,
+    ///   corrupt, not a chatroom store, made by a newer release, read-only. Nothing is changed then.
+    public convenience init(path: String, options: Options = Options()) throws(StoreError) {
+        try self.init(path: path, options: options, migrations: Schema.migrations)
+    }
+
+    /// Opens the store with a given list of migrations (tests add a version to check migration itself).
+    init(path: String, options: Options, migrations: [Schema.Migration]) throws(StoreError) {
+        self.path = path
+        func refuse(_ reason: OpenFailure) -> StoreError { .cannotOpen(path: path, reason: reason) }
+        do {
+            let connection = try Connection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            sqlite3_busy_timeout(connection.handle, options.busyTimeoutMilliseconds)
+            try Self.checkAndMigrate(connection, migrations: migrations, refuse: refuse)
+            writer = Locked(try Writer(connection, journalSizeLimit: options.journalSizeLimitBytes))
+            var readers: [Locked<Reader>] = []
+            for _ in 0..<max(1, options.readers) {
+                let reader = try Connection(path: path, flags: SQLITE_OPEN_READWRITE)
+                sqlite3_busy_timeout(reader.handle, options.busyTimeoutMilliseconds)
+                readers.append(Locked(try Reader(reader)))
+            }
+            self.readers = readers
+        } catch let failure as SQLiteFailure {
+            throw refuse(Self.openFailure(failure))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw refuse(.other("\(error)"))
+        }
+    }
+
+    // MARK: MessageStore
+
+    public var keepsMessages: Bool { true }
+
+    public var lastID: UInt64 { writer.withLock { $0.lastID } }
+
+    /// The number of messages stored now.
+    public var count: Int { writer.withLock { $0.count } }
+
+    public func append(_ messages: [StoredMessage]) throws(StoreError) {
+        guard !messages.isEmpty else { return }
+        try writer.withLock { (writer: inout Writer) throws(StoreError) in try writer.append(messages) }
+    }
+
+    public func latest(_ count: Int) throws(StoreError) -> [StoredMessage] {
+        guard count > 0 else { return [] }
+        return try read { reader throws(SQLiteFailure) in
+            try reader.messages(reader.latest, Int64(count)).reversed()
+        }
+    }
+
+    public func before(_ id: UInt64, _ count: Int) throws(StoreError) -> [StoredMessage] {
+        guard count > 0, id > 1 else { return [] }
+        // Every id SQLite can hold is below one past its range.
+        guard id <= UInt64(Int64.max) else { return try latest(count) }
+        return try read { reader throws(SQLiteFailure) in
+            try reader.messages(reader.before, Int64(id), Int64(count)).reversed()
+        }
+    }
+
+    public func after(_ id: UInt64, _ count: Int) throws(StoreError) -> [StoredMessage] {
+        guard count > 0, id < UInt64(Int64.max) else { return [] }
+        return try read { reader throws(SQLiteFailure) in
+            try reader.messages(reader.after, Int64(id), Int64(count))
+        }
+    }
+
+    public func search(_ text: String, limit: Int) throws(StoreError) -> [StoredMessage] {
+        guard limit > 0, let query = SearchQuery.match(for: text) else { return [] }
+        return try read { reader throws(SQLiteFailure) in
+            try reader.search.bind(1, query)
+            return try reader.messages(reader.search, Int64(limit), from: 2).reversed()
+        }
+    }
+
+    public func prune(keepNewest: Int, olderThanMilliseconds: Int64?, limit: Int) throws(StoreError) -> Int {
+        guard limit > 0, keepNewest > 0 || olderThanMilliseconds != nil else { return 0 }
+        return try writer.withLock { (writer: inout Writer) throws(StoreError) in
+            try writer.prune(keepNewest: keepNewest, olderThan: olderThanMilliseconds, limit: limit)
+        }
+    }
+
+    // MARK: Backup
+
+    /// Writes a consistent copy of the store to `path` (`VACUUM INTO`), while appends go on.
+    ///
+    /// The copy holds every message committed before the copy began, and none after: a snapshot, compacted,
+    /// that opens as a store of its own. It runs on a connection of its own, so neither appends nor queries
+    /// wait for it. From outside the process, `sqlite3 STORE ".backup COPY"` does the same.
+    ///
+    /// - Parameter path: Where to write the copy; there must be no file there yet.
+    /// - Throws: ``StoreError/backupFailed(path:reason:)`` (the file exists, no space, ...).
+    public func backup(to path: String) throws(StoreError) {
+        do {
+            let connection = try Connection(path: self.path, flags: SQLITE_OPEN_READWRITE)
+            let vacuum = try connection.prepare("VACUUM INTO ?1")
+            try vacuum.bind(1, path)
+            try vacuum.run()
+        } catch {
+            throw .backupFailed(path: path, reason: error.description)
+        }
+    }
+
+    // MARK: Opening
+
+    private static func checkAndMigrate(
+        _ connection: Connection, migrations: [Schema.Migration], refuse: (OpenFailure) -> StoreError
+    ) throws(StoreError) {
+        do {
+            // Reading the header: a file that is not a database fails here, with SQLITE_NOTADB.
+            let version = Int(try connection.integer("PRAGMA user_version") ?? 0)
+            let application = Int32(truncatingIfNeeded: try connection.integer("PRAGMA application_id") ?? 0)
+            // Parsing the schema: a damaged one fails here, with SQLITE_CORRUPT.
+            let objects = try connection.integer("SELECT count(*) FROM sqlite_schema") ?? 0
+            if version > migrations.count { throw refuse(.newerSchema(found: version, supported: migrations.count)) }
+            if application != Schema.applicationID && (application != 0 || version > 0 || objects > 0) {
+                throw refuse(.notAStore)
+            }
+            guard try connection.text("PRAGMA journal_mode = WAL")?.lowercased() == "wal" else {
+                throw refuse(.other("the file system does not support the write-ahead log (journal_mode=WAL)"))
+            }
+            try connection.execute("PRAGMA synchronous = NORMAL")
+            for next in migrations.indices.dropFirst(version).map({ $0 + 1 }) {
+                try connection.execute("BEGIN IMMEDIATE")
+                do {
+                    try connection.execute(migrations[next - 1].sql)
+                    try connection.execute("PRAGMA user_version = \(next)")
+                    try connection.execute("COMMIT")
+                } catch {
+                    if connection.inTransaction { try? connection.execute("ROLLBACK") }
+                    throw error
+                }
+            }
+            // A store that can be read but not written is refused now, not at the first broadcast.
+            try connection.execute(
+                "BEGIN IMMEDIATE; UPDATE store_meta SET value = value WHERE key = 'high_water_id'; COMMIT")
+        } catch let failure as SQLiteFailure {
+            if connection.inTransaction { try? connection.execute("ROLLBACK") }
+            throw refuse(openFailure(failure))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw refuse(.other("\(error)"))
+        }
+    }
+
+    private static func openFailure(_ failure: SQLiteFailure) -> OpenFailure {
+        switch failure.primary {
+        case SQLITE_NOTADB: return .notADatabase
+        case SQLITE_CORRUPT: return .corrupt(failure.message)
+        case SQLITE_READONLY: return .readOnly
+        case SQLITE_PERM, SQLITE_AUTH: return .permissionDenied
+        case SQLITE_CANTOPEN, SQLITE_IOERR:
+            switch failure.systemErrno {
+            case EACCES, EPERM: return .permissionDenied
+            case EISDIR: return .isDirectory
+            case ENOENT: return .noSuchDirectory
+            case EROFS: return .readOnly
+            default: return .other(failure.description)
+            }
+        default: return .other(failure.description)
+        }
+    }
+
+    // MARK: Reading
+
+    /// Runs `body` on the next reader connection, in turn, so concurrent queries spread over them.
+    private func read<Result>(_ body: (Reader) throws(SQLiteFailure) -> Result) throws(StoreError) -> Result {
+        let index = nextReader.withLock { next in
+            defer { next = (next + 1) % readers.count }
+            return next
+        }
+        return try readers[index].withLock { (reader: inout Reader) throws(StoreError) in
+            do throws(SQLiteFailure) {
+                return try body(reader)
+            } catch {
+                throw .readFailed(reason: error.description)
+            }
+        }
+    }
+}
