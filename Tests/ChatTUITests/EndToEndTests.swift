@@ -10,7 +10,7 @@ import Testing
 /// processes in panes of a fixed size, keys typed with `send-keys`, screens read with `capture-pane`.
 @Suite(.serialized) struct EndToEndTests {
     /// The pane's column where the sidebar's separator sits at 100 columns.
-    private static let separator = 79
+    static let separator = 79
 
     /// The sidebar's text on a row (after the separator), or `nil` when the row has no separator there.
     private func sidebar(_ row: String) -> String? {
@@ -20,7 +20,7 @@ import Testing
     }
 
     /// The message pane's text on a row, without the time.
-    private func message(_ row: String) -> String {
+    func message(_ row: String) -> String {
         String(row.prefix(Self.separator).dropFirst(6).reversed().drop(while: { $0 == " " }).reversed())
     }
 
@@ -181,9 +181,13 @@ import Testing
             let screen = try tmux.waitFor("alice", showing: "? /clear empties this pane")
             let help = screen.map(message).filter { $0.hasPrefix("? ") }
             #expect(help.first == "? /help - show this help")
-            let serverEnd = try #require(help.firstIndex(of: "? /quit - leave the chat"))
+            // The client turned the v1.1 capabilities on, so the server lists its v1.1 commands too.
+            let quit = try #require(help.firstIndex(of: "? /quit - leave the chat"))
+            let serverEnd = try #require(help.firstIndex { $0.hasPrefix("? /search TEXT - ") })
             let clientStart = try #require(help.firstIndex { $0.hasPrefix("? keys: Enter sends") })
+            #expect(help[quit + 1].hasPrefix("? /caps "))
             #expect(serverEnd + 1 == clientStart)
+            #expect(help.contains("? PgUp/PgDn or the mouse wheel scroll; at the top, PgUp loads older"))
             try tmux.say("alice", "/clear")
             let cleared = try tmux.waitFor("alice", "an empty pane") { !$0.contains { $0.contains("? ") } }
             #expect(cleared.prefix(28).allSatisfy { message($0).isEmpty })

@@ -126,9 +126,15 @@ func withTmux<T>(_ body: (Tmux) throws -> T) throws -> T {
 }
 
 /// Starts `chatroom-server --port 0` in a session and reads its port from the `listening on` log line.
-func startServer(_ tmux: Tmux, session: String = "server", port: Int = 0) throws -> Int {
+///
+/// - Parameters:
+///   - store: The server's `--store`: a file of the test's (``withTemporaryStore(_:)``), or none.
+///   - options: More options for the server.
+func startServer(
+    _ tmux: Tmux, session: String = "server", port: Int = 0, store: String? = nil, options: String = ""
+) throws -> Int {
     let server = try BuiltProducts.path("chatroom-server")
-    try tmux.start(session, "\(server) --port \(port) --store none 2>&1")
+    try tmux.start(session, "\(server) --port \(port) --store \(store ?? "none") \(options) 2>&1")
     let screen = try tmux.waitFor(session, showing: "listening on 127.0.0.1:")
     guard let line = screen.first(where: { $0.contains("listening on 127.0.0.1:") }),
         let portText = line.split(separator: "listening on 127.0.0.1:").last?.prefix(while: \.isNumber),
@@ -142,9 +148,25 @@ let testStateHome = "/tmp/chatroom-test-state-\(getpid())"
 
 /// The shell command that runs the client in a pane, reports its exit status and whether the
 /// terminal's settings came back (``Tmux/start(_:width:height:_:)`` keeps the pane after it ends).
-func clientCommand(_ arguments: String) throws -> String {
+///
+/// - Parameters:
+///   - arguments: The client's options.
+///   - environment: More variables for it, as `NAME=value` words (`TZ=XYZ-3`).
+func clientCommand(_ arguments: String, environment: String = "") throws -> String {
     let chatroom = try BuiltProducts.path("chatroom")
     // A client that hosts the server keeps its history in the tests' own state folder, not the user's.
-    return "sh -c 's=$(stty -g); LANG=C.UTF-8 XDG_STATE_HOME=\(testStateHome) \(chatroom) \(arguments); code=$?; "
+    return "sh -c 's=$(stty -g); LANG=C.UTF-8 XDG_STATE_HOME=\(testStateHome) \(environment) \(chatroom) \(arguments); code=$?; "
         + "if [ \"$s\" = \"$(stty -g)\" ]; then t=restored; else t=changed; fi; echo \"EXITED $code tty $t\"'"
+}
+
+private let storeCounter = Atomic<Int>(0)
+
+/// Runs `body` with the path of a message store for a server of the test's own (in `/tmp`, never in
+/// the working tree), removing its files afterwards.
+func withTemporaryStore<T>(_ body: (String) throws -> T) throws -> T {
+    let path = "/tmp/chatroom-e2e-store-\(getpid())-\(storeCounter.add(1, ordering: .relaxed).newValue).sqlite"
+    defer {
+        for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+    }
+    return try body(path)
 }
