@@ -34,7 +34,8 @@ extension ChatConnection {
         case .quit: return .quit
         case .send(let wire): sent = send(wire)
         case .users: sent = requestUsers(.typed, state: &state)
-        case .search(let text): sent = requestListing(.search(text), command: .search(text), typed: typed, state: &state)
+        case .search(let text):
+            sent = requestListing(.search(text), command: .search(text), typed: typed, state: &state)
         case .history(let query):
             sent = requestListing(.history, command: .history(query), typed: typed, state: &state)
         case .help:

@@ -127,11 +127,15 @@ import Testing
                 var found: ContinuousClock.Instant?
                 let seen = eventually(timeout: .seconds(5)) {
                     found = times.withLock { events in
-                        events.first { if case .received(let event, _) = $0.1 { event.wireLine == line } else { false } }?.0
+                        events.first {
+                            if case .received(let event, _) = $0.1 { event.wireLine == line } else { false }
+                        }?.0
                     }
                     return found != nil
                 }
-                guard seen, let found else { throw TestFailure("no \(line); events: \(times.withLock { $0.map(\.1) })") }
+                guard seen, let found else {
+                    throw TestFailure("no \(line); events: \(times.withLock { $0.map(\.1) })")
+                }
                 return found
             }
             // The first line after a quiet spell (the greeting) is read at once...

@@ -85,7 +85,9 @@ import Testing
         // A live message that came before the answer stays below it.
         state.apply(live(10, "live one"), at: noon)
         let welcome = try #require(state.lines.lastSequence) - 1
-        let messages = [stored(7, -1, "yesterday"), stored(8, 1, from: "carol", "this morning"), stored(9, 1, "hi alice")]
+        let messages = [
+            stored(7, -1, "yesterday"), stored(8, 1, from: "carol", "this morning"), stored(9, 1, "hi alice"),
+        ]
         let outcome = answer(&state, messages)
         #expect(outcome.linesAdded == 0)
         #expect(outcome.historyWanted == nil)
@@ -106,7 +108,8 @@ import Testing
         // Stored lines keep their ids and times, and know whom they mention.
         let first = try #require(state.lines.first)
         #expect(first.id == 7 && first.serverTime == messages[0].time && first.showsDate)
-        #expect(state.lines[sequence: -1]?.kind == .message(from: "bob", text: "hi alice", isOwn: false, mentionsMe: true))
+        #expect(
+            state.lines[sequence: -1]?.kind == .message(from: "bob", text: "hi alice", isOwn: false, mentionsMe: true))
         #expect(state.lastMessageID == 10)
         #expect(!state.awaitsHistory)
     }
@@ -178,7 +181,11 @@ import Testing
         #expect(v1.history == .unavailable)
         #expect(v1.topOfHistoryReached(at: noon) == .noted)
         #expect(v1.topOfHistoryReached(at: noon) == .nothing)
-        #expect(text(v1) == ["12:01 -- this server keeps no history", "12:01 -- connected to 127.0.0.1:7777", "12:01 * hi (you are alice)"])
+        #expect(
+            text(v1) == [
+                "12:01 -- this server keeps no history", "12:01 -- connected to 127.0.0.1:7777",
+                "12:01 * hi (you are alice)",
+            ])
 
         // A server that keeps nothing turns ids on, then answers /history with an error.
         var none = withCapabilities()
@@ -267,7 +274,10 @@ import Testing
         #expect(text(state) == before)
         try ask(&state, .missed)
         // The last round repeats one and ends short; the live message is not in it twice.
-        let second = [stored(1003, 1, "missed 1003"), stored(1004, 1, "missed 1004"), stored(2000, 1, from: "carol", "right after")]
+        let second = [
+            stored(1003, 1, "missed 1003"), stored(1004, 1, "missed 1004"),
+            stored(2000, 1, from: "carol", "right after"),
+        ]
         #expect(answer(&state, second).historyWanted == nil)
 
         let after = Array(text(state).dropFirst(before.count))
@@ -298,7 +308,10 @@ import Testing
     @Test func heldLinesAreLetGoWhenTheServerTurnsOutToKeepNothing() throws {
         var refused = try reconnected()
         refused.apply(.capabilitiesRefused(.unknownCommand, "no such command"), at: noon)
-        #expect(text(refused).suffix(3) == ["12:01 -- connected to 127.0.0.1:7777", "12:01 * hi (you are user2)", "12:01 * you are now alice"])
+        #expect(
+            text(refused).suffix(3) == [
+                "12:01 -- connected to 127.0.0.1:7777", "12:01 * hi (you are user2)", "12:01 * you are now alice",
+            ])
         #expect(!text(refused).contains { $0.contains("while you were away") })
 
         var unavailable = try reconnected()
@@ -310,7 +323,10 @@ import Testing
 
         var lost = try reconnected()
         lost.apply(.disconnected(reason: "gone again", retryIn: .seconds(1)), at: noon)
-        #expect(text(lost).suffix(2) == ["12:01 * you are now alice", "12:01 -- disconnected: gone again; reconnecting in 1s"])
+        #expect(
+            text(lost).suffix(2) == [
+                "12:01 * you are now alice", "12:01 -- disconnected: gone again; reconnecting in 1s",
+            ])
     }
 
     @Test func aServerWhoseIdsStartedAgainIsNotMistakenForDuplicates() throws {

@@ -22,7 +22,9 @@ final class EventRecorder: Sendable {
 
     /// The server lines recorded so far, with their tags as the server sent them.
     var receivedTagged: [String] {
-        all.compactMap { if case .received(let event, let tags) = $0 { TaggedEvent(event, tags: tags).wireLine } else { nil } }
+        all.compactMap {
+            if case .received(let event, let tags) = $0 { TaggedEvent(event, tags: tags).wireLine } else { nil }
+        }
     }
 
     /// Waits until `condition` holds for the events, failing with what was recorded.

@@ -52,9 +52,11 @@ final class CuttableProxy: Sendable {
             return $0.made
         }
         guard
-            eventually(timeout: .seconds(5), {
-                requests.withLock { $0.done >= number } || ended.load(ordering: .acquiring)
-            })
+            eventually(
+                timeout: .seconds(5),
+                {
+                    requests.withLock { $0.done >= number } || ended.load(ordering: .acquiring)
+                })
         else { throw TestFailure("the proxy did not \(wanted)") }
     }
 

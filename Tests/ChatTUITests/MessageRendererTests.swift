@@ -116,7 +116,8 @@ import Testing
         let date = LocalDate(year: 2026, month: 11, day: 30, weekday: 1)
         let line = ChatLine(
             time: LocalTime(hour: 15, minute: 41, date: date),
-            kind: .message(from: "bob", text: "the quick brown fox jumps over the lazy dog", isOwn: false, mentionsMe: false),
+            kind: .message(
+                from: "bob", text: "the quick brown fox jumps over the lazy dog", isOwn: false, mentionsMe: false),
             showsDate: true)
         #expect(
             MessageRenderer.rows(for: line, width: 48).map(\.text) == [

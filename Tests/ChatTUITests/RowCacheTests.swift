@@ -9,7 +9,9 @@ import Testing
     private func lines(_ count: Int) -> Scrollback<ChatLine> {
         var lines = Scrollback<ChatLine>(capacity: 1000)
         for index in 0..<count {
-            lines.append(ChatLine(time: noon, kind: .message(from: "bob", text: "message \(index)", isOwn: false, mentionsMe: false)))
+            lines.append(
+                ChatLine(
+                    time: noon, kind: .message(from: "bob", text: "message \(index)", isOwn: false, mentionsMe: false)))
         }
         return lines
     }
@@ -58,12 +60,15 @@ import Testing
         scrollback.prepend(contentsOf: [ChatLine(time: noon, kind: .notice("loading"))])
         let cache = RowCache()
         let top = scrollback.firstSequence
-        #expect(PaneScroll().view(of: scrollback, height: 10, width: 40, cache: cache).rows.first?.text == "12:01 -- loading")
+        #expect(
+            PaneScroll().view(of: scrollback, height: 10, width: 40, cache: cache).rows.first?.text
+                == "12:01 -- loading")
         cache.sweep()
         scrollback.removeFirst()
         scrollback.prepend(contentsOf: [ChatLine(time: noon, kind: .notice("older"))])
         #expect(scrollback.firstSequence == top)
-        #expect(PaneScroll().view(of: scrollback, height: 10, width: 40, cache: cache).rows.first?.text == "12:01 -- older")
+        #expect(
+            PaneScroll().view(of: scrollback, height: 10, width: 40, cache: cache).rows.first?.text == "12:01 -- older")
         #expect(cache.renders == 5)
     }
 }

@@ -155,7 +155,8 @@ let testStateHome = "/tmp/chatroom-test-state-\(getpid())"
 func clientCommand(_ arguments: String, environment: String = "") throws -> String {
     let chatroom = try BuiltProducts.path("chatroom")
     // A client that hosts the server keeps its history in the tests' own state folder, not the user's.
-    return "sh -c 's=$(stty -g); LANG=C.UTF-8 XDG_STATE_HOME=\(testStateHome) \(environment) \(chatroom) \(arguments); code=$?; "
+    return "sh -c 's=$(stty -g); LANG=C.UTF-8 XDG_STATE_HOME=\(testStateHome) \(environment) "
+        + "\(chatroom) \(arguments); code=$?; "
         + "if [ \"$s\" = \"$(stty -g)\" ]; then t=restored; else t=changed; fi; echo \"EXITED $code tty $t\"'"
 }
 

@@ -38,7 +38,8 @@ public final class ScriptedServer: @unchecked Sendable {
     /// - Returns: The connection, to read what the client sends and write what the server says.
     public func accept(timeout: Duration = .seconds(5)) throws -> LineClient {
         var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
-        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds = Int32(
+            timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         guard poll(&fds, 1, milliseconds) == 1 else { throw TestFailure("no connection within \(timeout)") }
         let client = Glibc.accept(fd, nil, nil)
         guard client >= 0 else { throw TestFailure("accept failed: errno \(errno)") }
