@@ -59,7 +59,7 @@ public final class SQLiteMessageStore: MessageStore {
         do {
             let connection = try Connection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             sqlite3_busy_timeout(connection.handle, options.busyTimeoutMilliseconds)
-            try Self.checkAndMigrate(connection, migrations: migrations, refuse: refuse)
+            try Self.checkAndMigrate(connection, path: path, migrations: migrations, refuse: refuse)
             writer = Locked(try Writer(connection, journalSizeLimit: options.journalSizeLimitBytes))
             var readers: [Locked<Reader>] = []
             for _ in 0..<max(1, options.readers) {
@@ -69,7 +69,7 @@ public final class SQLiteMessageStore: MessageStore {
             }
             self.readers = readers
         } catch let failure as SQLiteFailure {
-            throw refuse(Self.openFailure(failure))
+            throw refuse(OpenFailure(failure, path: path))
         } catch let error as StoreError {
             throw error
         } catch {
@@ -153,7 +153,7 @@ public final class SQLiteMessageStore: MessageStore {
     // MARK: Opening
 
     private static func checkAndMigrate(
-        _ connection: Connection, migrations: [Schema.Migration], refuse: (OpenFailure) -> StoreError
+        _ connection: Connection, path: String, migrations: [Schema.Migration], refuse: (OpenFailure) -> StoreError
     ) throws(StoreError) {
         do {
             // Reading the header: a file that is not a database fails here, with SQLITE_NOTADB.
@@ -161,10 +161,11 @@ public final class SQLiteMessageStore: MessageStore {
             let application = Int32(truncatingIfNeeded: try connection.integer("PRAGMA application_id") ?? 0)
             // Parsing the schema: a damaged one fails here, with SQLITE_CORRUPT.
             let objects = try connection.integer("SELECT count(*) FROM sqlite_schema") ?? 0
-            if version > migrations.count { throw refuse(.newerSchema(found: version, supported: migrations.count)) }
-            if application != Schema.applicationID && (application != 0 || version > 0 || objects > 0) {
+            if application != Schema.applicationID && (application != 0 || version != 0 || objects > 0) {
                 throw refuse(.notAStore)
             }
+            if version < 0 { throw refuse(.notAStore) }
+            if version > migrations.count { throw refuse(.newerSchema(found: version, supported: migrations.count)) }
             guard try connection.text("PRAGMA journal_mode = WAL")?.lowercased() == "wal" else {
                 throw refuse(.other("the file system does not support the write-ahead log (journal_mode=WAL)"))
             }
@@ -185,29 +186,11 @@ public final class SQLiteMessageStore: MessageStore {
                 "BEGIN IMMEDIATE; UPDATE store_meta SET value = value WHERE key = 'high_water_id'; COMMIT")
         } catch let failure as SQLiteFailure {
             if connection.inTransaction { try? connection.execute("ROLLBACK") }
-            throw refuse(openFailure(failure))
+            throw refuse(OpenFailure(failure, path: path))
         } catch let error as StoreError {
             throw error
         } catch {
             throw refuse(.other("\(error)"))
-        }
-    }
-
-    private static func openFailure(_ failure: SQLiteFailure) -> OpenFailure {
-        switch failure.primary {
-        case SQLITE_NOTADB: return .notADatabase
-        case SQLITE_CORRUPT: return .corrupt(failure.message)
-        case SQLITE_READONLY: return .readOnly
-        case SQLITE_PERM, SQLITE_AUTH: return .permissionDenied
-        case SQLITE_CANTOPEN, SQLITE_IOERR:
-            switch failure.systemErrno {
-            case EACCES, EPERM: return .permissionDenied
-            case EISDIR: return .isDirectory
-            case ENOENT: return .noSuchDirectory
-            case EROFS: return .readOnly
-            default: return .other(failure.description)
-            }
-        default: return .other(failure.description)
         }
     }
 
