@@ -37,9 +37,10 @@ public protocol MessageStore: AnyObject, Sendable {
 
     /// The `limit` newest messages whose text holds every word of `text`, oldest first.
     ///
-    /// Words are runs of letters and digits (any script), matched without regard to case or accents; a word
-    /// that ends in `*` matches any word it begins. Nothing else in `text` means anything: quotes, operators,
-    /// colons and parentheses are plain separators. Text without a word matches nothing.
+    /// Words are runs of letters and digits (any script), matched without regard to case or to the accents
+    /// of Latin letters (`cafe` finds `Café`); a word that ends in `*` matches any word it begins. Nothing
+    /// else in `text` means anything: quotes, operators, colons and parentheses are plain separators. Text
+    /// without a word matches nothing.
     func search(_ text: String, limit: Int) throws(StoreError) -> [StoredMessage]
 
     /// Removes up to `limit` of the oldest messages, in one short transaction, while the store holds more
@@ -47,6 +48,10 @@ public protocol MessageStore: AnyObject, Sendable {
     ///
     /// Only the oldest go, so the history stays one unbroken run of ids; the newest message is never
     /// removed. Call again while it returns `limit`: between calls, ``append(_:)`` is free to run.
+    ///
+    /// Each call is a transaction with a fixed cost (for SQLite, about that of an append): at a steady flow,
+    /// prune once per few hundred messages appended (a `limit` of about 1,000), not after every group,
+    /// which costs twice as much per message removed.
     ///
     /// - Parameters:
     ///   - keepNewest: How many messages to keep; 0 keeps any number.

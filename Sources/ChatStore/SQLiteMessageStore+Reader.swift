@@ -40,7 +40,7 @@ extension SQLiteMessageStore {
             while try statement.step() {
                 messages.append(
                     StoredMessage(
-                        id: UInt64(statement.int64(0)), time: statement.int64(1), from: statement.text(2),
+                        id: UInt64(clamping: statement.int64(0)), time: statement.int64(1), from: statement.text(2),
                         text: statement.text(3)))
             }
             return messages

@@ -20,9 +20,12 @@ extension SQLiteMessageStore {
         /// The number of messages stored.
         private(set) var count: Int
 
-        init(_ connection: Connection, journalSizeLimit: Int) throws(SQLiteFailure) {
+        /// - Parameter checkpointsApart: Whether a ``Checkpointer`` copies the log, so the writer's commits
+        ///   need not.
+        init(_ connection: Connection, journalSizeLimit: Int, checkpointsApart: Bool) throws(SQLiteFailure) {
             self.connection = connection
             try connection.execute("PRAGMA journal_size_limit = \(journalSizeLimit)")
+            if checkpointsApart { try connection.execute("PRAGMA wal_autocheckpoint = 0") }
             begin = try connection.prepare("BEGIN IMMEDIATE")
             commit = try connection.prepare("COMMIT")
             rollback = try connection.prepare("ROLLBACK")

@@ -10,6 +10,8 @@ import Glibc
 /// lock is never contended there (it only keeps other callers correct). Queries use separate reader
 /// connections (``Options/readers``, each behind its own lock, taken in turn), so in WAL mode a read never
 /// waits for the writer nor the writer for a read: a reader sees the last commit made before its query began.
+/// A thread of the store's own copies the write-ahead log into the file (``Checkpointer``), so that no append
+/// waits for a checkpoint.
 ///
 /// **Durability.** `synchronous=NORMAL` in WAL mode: a transaction is in the write-ahead log, in the
 /// operating system's hands, when ``append(_:)`` returns. It survives the process being killed at any
@@ -33,6 +35,8 @@ public final class SQLiteMessageStore: MessageStore {
         public var busyTimeoutMilliseconds: Int32 = 5_000
         /// The size the write-ahead log is cut back to after a checkpoint, so a burst does not leave it large.
         public var journalSizeLimitBytes: Int = 64 << 20
+        /// How often the checkpoint thread copies what was committed from the write-ahead log into the file.
+        public var checkpointIntervalMilliseconds: Int32 = 200
 
         public init() {}
     }
@@ -42,6 +46,7 @@ public final class SQLiteMessageStore: MessageStore {
     private let writer: Locked<Writer>
     private let readers: [Locked<Reader>]
     private let nextReader = Locked(0)
+    private let checkpointer: Checkpointer
 
     /// Opens the store at `path`, creating it (and its schema) if there is no file, and migrating one made
     /// by an earlier release.
@@ -59,8 +64,12 @@ public final class SQLiteMessageStore: MessageStore {
         do {
             let connection = try Connection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             sqlite3_busy_timeout(connection.handle, options.busyTimeoutMilliseconds)
-            try Self.checkAndMigrate(connection, migrations: migrations, refuse: refuse)
-            writer = Locked(try Writer(connection, journalSizeLimit: options.journalSizeLimitBytes))
+            try Self.checkAndMigrate(connection, path: path, migrations: migrations, refuse: refuse)
+            checkpointer = try Checkpointer(path: path, intervalMilliseconds: options.checkpointIntervalMilliseconds)
+            let checkpointsApart = checkpointer.start()
+            writer = Locked(
+                try Writer(
+                    connection, journalSizeLimit: options.journalSizeLimitBytes, checkpointsApart: checkpointsApart))
             var readers: [Locked<Reader>] = []
             for _ in 0..<max(1, options.readers) {
                 let reader = try Connection(path: path, flags: SQLITE_OPEN_READWRITE)
@@ -69,12 +78,16 @@ public final class SQLiteMessageStore: MessageStore {
             }
             self.readers = readers
         } catch let failure as SQLiteFailure {
-            throw refuse(Self.openFailure(failure))
+            throw refuse(OpenFailure(failure, path: path))
         } catch let error as StoreError {
             throw error
         } catch {
             throw refuse(.other("\(error)"))
         }
+    }
+
+    deinit {
+        checkpointer.stop()
     }
 
     // MARK: MessageStore
@@ -89,6 +102,7 @@ public final class SQLiteMessageStore: MessageStore {
     public func append(_ messages: [StoredMessage]) throws(StoreError) {
         guard !messages.isEmpty else { return }
         try writer.withLock { (writer: inout Writer) throws(StoreError) in try writer.append(messages) }
+        checkpointer.noteCommit()
     }
 
     public func latest(_ count: Int) throws(StoreError) -> [StoredMessage] {
@@ -124,9 +138,11 @@ public final class SQLiteMessageStore: MessageStore {
 
     public func prune(keepNewest: Int, olderThanMilliseconds: Int64?, limit: Int) throws(StoreError) -> Int {
         guard limit > 0, keepNewest > 0 || olderThanMilliseconds != nil else { return 0 }
-        return try writer.withLock { (writer: inout Writer) throws(StoreError) in
+        let removed = try writer.withLock { (writer: inout Writer) throws(StoreError) in
             try writer.prune(keepNewest: keepNewest, olderThan: olderThanMilliseconds, limit: limit)
         }
+        if removed > 0 { checkpointer.noteCommit() }
+        return removed
     }
 
     // MARK: Backup
@@ -153,7 +169,7 @@ public final class SQLiteMessageStore: MessageStore {
     // MARK: Opening
 
     private static func checkAndMigrate(
-        _ connection: Connection, migrations: [Schema.Migration], refuse: (OpenFailure) -> StoreError
+        _ connection: Connection, path: String, migrations: [Schema.Migration], refuse: (OpenFailure) -> StoreError
     ) throws(StoreError) {
         do {
             // Reading the header: a file that is not a database fails here, with SQLITE_NOTADB.
@@ -161,10 +177,11 @@ public final class SQLiteMessageStore: MessageStore {
             let application = Int32(truncatingIfNeeded: try connection.integer("PRAGMA application_id") ?? 0)
             // Parsing the schema: a damaged one fails here, with SQLITE_CORRUPT.
             let objects = try connection.integer("SELECT count(*) FROM sqlite_schema") ?? 0
-            if version > migrations.count { throw refuse(.newerSchema(found: version, supported: migrations.count)) }
-            if application != Schema.applicationID && (application != 0 || version > 0 || objects > 0) {
+            if application != Schema.applicationID && (application != 0 || version != 0 || objects > 0) {
                 throw refuse(.notAStore)
             }
+            if version < 0 { throw refuse(.notAStore) }
+            if version > migrations.count { throw refuse(.newerSchema(found: version, supported: migrations.count)) }
             guard try connection.text("PRAGMA journal_mode = WAL")?.lowercased() == "wal" else {
                 throw refuse(.other("the file system does not support the write-ahead log (journal_mode=WAL)"))
             }
@@ -185,29 +202,11 @@ public final class SQLiteMessageStore: MessageStore {
                 "BEGIN IMMEDIATE; UPDATE store_meta SET value = value WHERE key = 'high_water_id'; COMMIT")
         } catch let failure as SQLiteFailure {
             if connection.inTransaction { try? connection.execute("ROLLBACK") }
-            throw refuse(openFailure(failure))
+            throw refuse(OpenFailure(failure, path: path))
         } catch let error as StoreError {
             throw error
         } catch {
             throw refuse(.other("\(error)"))
-        }
-    }
-
-    private static func openFailure(_ failure: SQLiteFailure) -> OpenFailure {
-        switch failure.primary {
-        case SQLITE_NOTADB: return .notADatabase
-        case SQLITE_CORRUPT: return .corrupt(failure.message)
-        case SQLITE_READONLY: return .readOnly
-        case SQLITE_PERM, SQLITE_AUTH: return .permissionDenied
-        case SQLITE_CANTOPEN, SQLITE_IOERR:
-            switch failure.systemErrno {
-            case EACCES, EPERM: return .permissionDenied
-            case EISDIR: return .isDirectory
-            case ENOENT: return .noSuchDirectory
-            case EROFS: return .readOnly
-            default: return .other(failure.description)
-            }
-        default: return .other(failure.description)
         }
     }
 

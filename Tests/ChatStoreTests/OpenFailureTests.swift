@@ -103,6 +103,18 @@ import Testing
             let tagged = "\(directory)/tagged.db"
             try rawConnection(tagged).execute("PRAGMA application_id = 1234; PRAGMA user_version = 1")
             #expect(openFailure(tagged) == .cannotOpen(path: tagged, reason: .notAStore))
+            let versioned = "\(directory)/versioned.db"
+            try rawConnection(versioned).execute("PRAGMA user_version = 5")
+            #expect(openFailure(versioned) == .cannotOpen(path: versioned, reason: .notAStore))
+        }
+    }
+
+    @Test func aNegativeSchemaVersionIsNotAStore() throws {
+        try withTemporaryDirectory { directory in
+            let path = "\(directory)/store.db"
+            try makeStore(path, ids: 1...5)
+            try rawConnection(path).execute("PRAGMA user_version = -3")
+            #expect(openFailure(path) == .cannotOpen(path: path, reason: .notAStore))
         }
     }
 

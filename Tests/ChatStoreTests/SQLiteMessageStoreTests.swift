@@ -176,6 +176,18 @@ import Testing
         }
     }
 
+    @Test func aThreadOfItsOwnCopiesTheLogIntoTheFile() throws {
+        try withTemporaryDirectory { directory in
+            let path = "\(directory)/store.db"
+            let store = try SQLiteMessageStore(path: path)
+            let before = try fileSize(path)
+            try store.append(messages(1...2_000))
+            // No append follows: only the checkpoint thread can move the commit from the log into the file.
+            #expect(try eventually { try fileSize(path) > before })
+            #expect(try SQLiteMessageStore(path: path).count == 2_000)
+        }
+    }
+
     @Test func theIndexStaysInStepWithTheMessages() throws {
         try withTemporaryDirectory { directory in
             let path = "\(directory)/store.db"

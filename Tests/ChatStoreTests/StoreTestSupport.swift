@@ -56,3 +56,10 @@ func openFailure(_ path: String) -> StoreError? {
         return error
     }
 }
+
+/// The size of the file at `path`, in bytes.
+func fileSize(_ path: String) throws -> Int {
+    var info = stat()
+    guard stat(path, &info) == 0 else { throw SystemError("stat") }
+    return Int(info.st_size)
+}
