@@ -333,7 +333,11 @@ import Testing
             try #require(setlocale(LC_CTYPE, "C.UTF-8") != nil)
             let text = "wide 中文字 family 👨‍👩‍👧 flag 🇫🇷 thumbs 👍🏽 accent é end; "
             try tmux.say("bob", String(repeating: text, count: 3))
-            let screen = try tmux.waitFor("alice", showing: "<bob> wide 中文字")
+            // The emoji are written around curses after it draws a frame: wait for the frame and them, so a
+            // capture in between does not count.
+            let screen = try tmux.waitFor("alice", "the message with its emoji") {
+                $0.contains { $0.contains("<bob> wide 中文字") } && $0.contains { $0.contains("thumbs 👍 accent é end;") }
+            }
             // Every pane row ends exactly at the separator, and the sidebar reads as it should.
             for (index, row) in screen.prefix(28).enumerated() {
                 let parts = row.split(separator: "│", maxSplits: 1, omittingEmptySubsequences: false)
