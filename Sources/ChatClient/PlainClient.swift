@@ -145,6 +145,7 @@ public struct PlainClient {
                 }
                 if historyPending && (state.history == .unavailable || (askedHistory && !state.awaitsHistory)) {
                     historyPending = false
+                    if state.history == .unavailable { note("the server keeps no history") }
                 }
                 // Stored messages go on top of the scrollback; everything else at the bottom.
                 if state.lines.firstSequence < top {

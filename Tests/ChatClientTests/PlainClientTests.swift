@@ -21,22 +21,22 @@ final class PlainRun: Sendable {
     /// The client's thread until ``wait(timeout:)`` has joined it.
     private let thread = Mutex<pthread_t?>(nil)
 
-    init(port: Int, name: String? = nil) throws {
+    init(port: Int, name: String? = nil, historyCount: Int? = nil) throws {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { throw TestFailure("pipe failed: errno \(errno)") }
         inputFD = fds[0]
         writeFD = fds[1]
         let options = ChatConnection.Options(address: ServerAddress(host: "127.0.0.1", port: port), name: name)
-        let started = try ThreadSpawner.spawnJoinable { [self] in run(options) }
+        let started = try ThreadSpawner.spawnJoinable { [self] in run(options, historyCount: historyCount) }
         thread.withLock { $0 = started }
     }
 
-    private func run(_ options: ChatConnection.Options) {
+    private func run(_ options: ChatConnection.Options, historyCount: Int?) {
         let client = PlainClient(
             options: options, input: inputFD,
             output: { line in self.shared.withLock { $0.output.append(line) } },
             note: { line in self.shared.withLock { $0.notes.append(line) } },
-            now: { LocalTime(hour: 12, minute: 1) })
+            now: { LocalTime(hour: 12, minute: 1) }, historyCount: historyCount)
         do {
             let status = try client.run()
             shared.withLock { $0.status = status }
@@ -157,5 +157,20 @@ final class PlainRun: Sendable {
         #expect(run.output.isEmpty)
         #expect(run.notes == ["disconnected: nothing answers on 127.0.0.1:\(port) (connection refused)"])
         run.endInput()
+    }
+
+    @Test func historyFromAServerThatKeepsNothingIsANoteAndTheInputStillRuns() async throws {
+        try await withRunningServer { _, port in
+            let run = try PlainRun(port: port, historyCount: 5)
+            run.write("hello\n")
+            run.endInput()
+            #expect(try run.wait() == 0)
+            #expect(
+                run.output == [
+                    "12:01 * Welcome to chatroom! Type /help for the commands. (you are user1)",
+                    "12:01 <user1> hello",
+                ])
+            #expect(run.notes == ["connected to 127.0.0.1:\(port)", "the server keeps no history"])
+        }
     }
 }
