@@ -201,6 +201,7 @@ extension ChatState {
         let request = store.requests.removeFirst()
         store.historyAnswer.removeAll()
         store.foundAnswer.removeAll()
+        if request == .dropped { return true }
         guard case .history(let kind, _) = request else { return false }
         store.support = .unavailable
         switch kind {
@@ -217,8 +218,9 @@ extension ChatState {
     mutating func historyAnswered(count: Int, at time: LocalTime) -> HistoryRequest? {
         let messages = store.historyAnswer
         store.historyAnswer.removeAll()
-        let index = store.requests.firstIndex { $0.isHistory(nil) || $0 == .listing(.history) }
+        let index = store.requests.firstIndex { $0.isHistory(nil) || $0 == .listing(.history) || $0 == .dropped }
         let request = index.map { store.requests.remove(at: $0) }
+        if request == .dropped { return nil }
         guard case .history(let kind, let asked) = request else {
             list(messages, under: Self.describeStored(messages.count), at: time)
             return nil
@@ -406,6 +408,8 @@ struct StoreState: Sendable {
     enum Request: Equatable, Sendable {
         case history(ChatState.HistoryRequest, count: Int)
         case listing(ChatState.Listing)
+        /// Older messages asked for before a `/clear`: the answer is dropped.
+        case dropped
 
         /// Whether this is the client's own request of that kind (any kind for `nil`).
         func isHistory(_ kind: ChatState.HistoryRequest?) -> Bool {
@@ -460,8 +464,9 @@ struct StoreState: Sendable {
         foundAnswer.removeAll()
     }
 
-    /// After `/clear`: nothing is held any more.
+    /// After `/clear`: nothing is held any more, and older messages on their way would come above nothing.
     mutating func cleared() {
+        requests = requests.map { $0.isHistory(.older) ? .dropped : $0 }
         ids.removeAll()
         reachedStart = false
         startNoted = false

@@ -378,4 +378,18 @@ import Testing
         #expect(!state.store.ids.contains(1))
         #expect(state.store.ids == [2, 3, 4, 5])
     }
+
+    @Test func olderMessagesThatComeAfterAClearAreDropped() throws {
+        var state = withCapabilities()
+        try ask(&state, .recent, count: 1)
+        answer(&state, [stored(5, 1, "five")])
+        try ask(&state, .older, count: 1)
+        state.clear()
+        answer(&state, [stored(4, 1, "four")])
+        #expect(state.lines.isEmpty)
+        #expect(!state.awaitsHistory)
+        state.apply(live(6, "six"), at: noon)
+        #expect(text(state) == ["12:01 <bob> six"])
+        #expect(state.historyQuery(for: .older, count: 1) == .before(id: 6, count: 1))
+    }
 }
