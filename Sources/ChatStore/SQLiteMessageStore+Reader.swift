@@ -11,6 +11,18 @@ extension SQLiteMessageStore {
         let after: Statement
         /// Binds the FTS5 query as ?1 (never as SQL text) and the limit as ?2.
         let search: Statement
+        let beginRead: Statement
+        let endRead: Statement
+        /// Up to which id the index holds every message (no row: all of them).
+        let indexedMark: Statement
+        /// The messages after ?1, the ones the index does not hold yet.
+        let unindexed: Statement
+        /// An in-memory index of those, rebuilt for each search that has any (see ``SQLiteMessageStore/search(_:limit:)``).
+        private let tail: Connection
+        private let tailClear: Statement
+        private let tailAdd: Statement
+        /// Binds the FTS5 query as ?1 and the limit as ?2; gives the matching ids, newest first.
+        let tailSearch: Statement
 
         init(_ connection: Connection) throws(SQLiteFailure) {
             self.connection = connection
@@ -26,6 +38,50 @@ extension SQLiteMessageStore {
                 WHERE messages_fts MATCH ?1 ORDER BY messages_fts.rowid DESC LIMIT ?2
                 """
             )
+            beginRead = try connection.prepare("BEGIN")
+            endRead = try connection.prepare("COMMIT")
+            indexedMark = try connection.prepare("SELECT value FROM store_meta WHERE key = 'indexed_id'")
+            unindexed = try connection.prepare("\(columns) WHERE id > ?1 ORDER BY id")
+            tail = try Connection(path: ":memory:", flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+            try tail.execute(
+                "CREATE VIRTUAL TABLE tail USING fts5(text, tokenize = 'unicode61 remove_diacritics 2', columnsize = 0)")
+            tailClear = try tail.prepare("DELETE FROM tail")
+            tailAdd = try tail.prepare("INSERT INTO tail(rowid, text) VALUES (?1, ?2)")
+            tailSearch = try tail.prepare("SELECT rowid FROM tail WHERE tail MATCH ?1 ORDER BY rowid DESC LIMIT ?2")
+        }
+
+        /// The newest `limit` messages matching `query` (an FTS5 query from ``SearchQuery``), newest first:
+        /// from the index, and from the messages stored since the index last caught up, matched by the same
+        /// tokenizer in an in-memory index, all in one read transaction so the two parts meet exactly.
+        func search(_ query: String, limit: Int) throws(SQLiteFailure) -> [StoredMessage] {
+            try beginRead.run()
+            defer { try? endRead.run() }
+            let indexed: Int64
+            do {
+                defer { indexedMark.reset() }
+                indexed = try indexedMark.step() ? indexedMark.int64(0) : Int64.max
+            }
+            var found: [StoredMessage] = []
+            if indexed < Int64.max {
+                let recent = try messages(unindexed, indexed)
+                if !recent.isEmpty {
+                    try tailClear.run()
+                    for message in recent {
+                        try tailAdd.bind(1, Int64(message.id))
+                        try tailAdd.bind(2, message.text)
+                        try tailAdd.run()
+                    }
+                    var matching: Set<Int64> = []
+                    defer { tailSearch.reset() }
+                    try tailSearch.bind(1, query)
+                    try tailSearch.bind(2, Int64(limit))
+                    while try tailSearch.step() { matching.insert(tailSearch.int64(0)) }
+                    found = recent.reversed().filter { matching.contains(Int64($0.id)) }
+                }
+            }
+            guard found.count < limit else { return Array(found.prefix(limit)) }
+            try search.bind(1, query)
+            return found + (try messages(search, Int64(limit - found.count), from: 2))
         }
 
         /// Binds `values` from the first unbound parameter on (`first`), runs `statement` and reads its rows.

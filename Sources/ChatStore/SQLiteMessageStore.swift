@@ -65,11 +65,16 @@ public final class SQLiteMessageStore: MessageStore {
             let connection = try Connection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
             sqlite3_busy_timeout(connection.handle, options.busyTimeoutMilliseconds)
             try Self.checkAndMigrate(connection, path: path, migrations: migrations, refuse: refuse)
-            checkpointer = try Checkpointer(path: path, intervalMilliseconds: options.checkpointIntervalMilliseconds)
-            let checkpointsApart = checkpointer.start()
-            writer = Locked(
-                try Writer(
-                    connection, journalSizeLimit: options.journalSizeLimitBytes, checkpointsApart: checkpointsApart))
+            let writer = Locked(
+                try Writer(connection, journalSizeLimit: options.journalSizeLimitBytes, checkpointsApart: true))
+            self.writer = writer
+            checkpointer = try Checkpointer(path: path, intervalMilliseconds: options.checkpointIntervalMilliseconds) {
+                Self.catchUpIndex(writer)
+            }
+            if !checkpointer.start() {
+                // No thread: the writer checkpoints by itself; searches match what is not indexed themselves.
+                try connection.execute("PRAGMA wal_autocheckpoint = 1000")
+            }
             var readers: [Locked<Reader>] = []
             for _ in 0..<max(1, options.readers) {
                 let reader = try Connection(path: path, flags: SQLITE_OPEN_READWRITE)
@@ -128,11 +133,30 @@ public final class SQLiteMessageStore: MessageStore {
         }
     }
 
+    /// Brings the full-text index up to date, a batch at a time (each its own short transaction, so an append
+    /// waits at most one batch); the checkpoint thread calls it every round.
+    static func catchUpIndex(_ writer: Locked<Writer>) {
+        for _ in 0..<16 {
+            let moved = writer.withLock { (writer: inout Writer) -> Int in
+                (try? writer.indexPending(limit: Self.indexBatch)) ?? 0
+            }
+            if moved < Self.indexBatch { return }
+        }
+    }
+
+    /// Brings the full-text index up to date now (the checkpoint thread does it every round; searches never
+    /// need it, since they match what is not indexed yet themselves).
+    public func catchUpIndex() {
+        Self.catchUpIndex(writer)
+    }
+
+    /// The most messages one indexing transaction adds.
+    static let indexBatch = 512
+
     public func search(_ text: String, limit: Int) throws(StoreError) -> [StoredMessage] {
         guard limit > 0, let query = SearchQuery.match(for: text) else { return [] }
         return try read { reader throws(SQLiteFailure) in
-            try reader.search.bind(1, query)
-            return try reader.messages(reader.search, Int64(limit), from: 2).reversed()
+            try reader.search(query, limit: limit).reversed()
         }
     }
 

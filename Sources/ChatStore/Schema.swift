@@ -33,6 +33,9 @@ enum Schema {
                 -- The highest id ever stored, so ids never go back even when pruning empties messages.
                 CREATE TABLE store_meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
                 INSERT INTO store_meta(key, value) VALUES ('high_water_id', 0);
+                -- Every message up to this id is in messages_fts: the index catches up in batches, off the
+                -- commit that makes a message durable.
+                INSERT INTO store_meta(key, value) VALUES ('indexed_id', 0);
                 PRAGMA application_id = \(applicationID);
                 """
         )

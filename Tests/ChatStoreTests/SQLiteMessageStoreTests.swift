@@ -188,6 +188,22 @@ import Testing
         }
     }
 
+    @Test func searchFindsMessagesTheIndexHasNotCaughtUpWithAndTheOnesItHas() throws {
+        try withTemporaryDirectory { directory in
+            let store = try SQLiteMessageStore(path: "\(directory)/store.db")
+            try store.append((1...40).map { message($0, $0 % 2 == 0 ? "lunch at noon \($0)" : "other \($0)") })
+            // Before the index caught up (the appends leave it to the checkpoint thread), after, and across both.
+            let even = Array(stride(from: UInt64(2), through: 40, by: 2))
+            #expect(try store.search("lunch", limit: 50).ids == even)
+            store.catchUpIndex()
+            #expect(try store.search("lunch", limit: 50).ids == even)
+            try store.append((41...60).map { message($0, $0 % 2 == 0 ? "LUNCH later \($0)" : "other \($0)") })
+            #expect(try store.search("lunch", limit: 50).ids == even + Array(stride(from: UInt64(42), through: 60, by: 2)))
+            #expect(try store.search("lunch", limit: 3).ids == [56, 58, 60])
+            #expect(try store.search("lun*", limit: 12).ids == Array(stride(from: UInt64(38), through: 60, by: 2)))
+        }
+    }
+
     @Test func theIndexStaysInStepWithTheMessages() throws {
         try withTemporaryDirectory { directory in
             let path = "\(directory)/store.db"
@@ -197,7 +213,8 @@ import Testing
             }
             #expect(try store.prune(keepNewest: 100, olderThanMilliseconds: nil, limit: 50) == 50)
             #expect(try store.prune(keepNewest: 100, olderThanMilliseconds: nil) == 150)
-            // FTS5 compares its index with the content table, token by token.
+            // FTS5 compares its index with the content table, token by token: once the index has caught up.
+            store.catchUpIndex()
             try rawConnection(path).execute(
                 "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
             #expect(try store.search("shared", limit: 1000).ids == Array(201...300))
