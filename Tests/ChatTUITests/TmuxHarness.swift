@@ -164,10 +164,24 @@ private let storeCounter = Atomic<Int>(0)
 
 /// Runs `body` with the path of a message store for a server of the test's own (in `/tmp`, never in
 /// the working tree), removing its files afterwards.
+///
+/// `body` ends with ``withTmux(_:)``, which only signals the server: the files go once no process is
+/// left that was given the path (a server still shutting down would write them again).
 func withTemporaryStore<T>(_ body: (String) throws -> T) throws -> T {
     let path = "/tmp/chatroom-e2e-store-\(getpid())-\(storeCounter.add(1, ordering: .relaxed).newValue).sqlite"
     defer {
+        _ = eventually(timeout: .seconds(5)) { !anyProcessMentions(path) }
         for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
     }
     return try body(path)
+}
+
+/// Whether a running process has `text` on its command line.
+private func anyProcessMentions(_ text: String) -> Bool {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    let pids = entries.filter { $0.allSatisfy(\.isNumber) }
+    return pids.contains { pid in
+        guard let bytes = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+        return String(decoding: bytes.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).contains(text)
+    }
 }
