@@ -30,6 +30,11 @@ import Testing
         let store = "/tmp/chatroom-plain-store-\(getpid()).sqlite"
         defer { for suffix in ["", "-wal", "-shm", "-journal"] { unlink(store + suffix) } }
         let server = try ServerProcess(arguments: ["--store", store])
+        // (Deferred after the files' removal, so it runs first: the server must be done with them.)
+        defer {
+            server.signal(SIGTERM)
+            _ = server.waitForExit(timeout: .seconds(5))
+        }
         let (bob, _) = try join(server.port)
         try bob.send("/nick bob")
         for text in ["one", "two", "three"] { try bob.send(text) }
