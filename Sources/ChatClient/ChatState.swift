@@ -31,7 +31,7 @@ public struct ChatState: Sendable {
         public var closed = false
         /// Lines added at the bottom of the scrollback.
         public var linesAdded = 0
-        /// Stored messages to ask for now (``ChatConnection/requestHistory(_:count:state:)``): the recent
+        /// Stored messages to ask for now (``ChatConnection/requestHistory(_:count:state:at:)``): the recent
         /// ones once the server turned ids on, the next round of the ones missed while away.
         public var historyWanted: HistoryRequest?
     }
