@@ -280,4 +280,58 @@ import Testing
         }
     }
 
+    /// The lines of `log` that say the store cannot write (for broadcasts or for pruning), and those that say it
+    /// writes again.
+    private func storeStateLines(_ log: String) -> (failed: [Substring], recovered: [Substring]) {
+        let lines = log.split(separator: "\n")
+        return (
+            lines.filter {
+                $0.contains("the message store cannot write;") || $0.contains("pruning the message store failed")
+            },
+            lines.filter { $0.hasSuffix("the message store writes again") }
+        )
+    }
+
+    /// Pruning is a write too: on a full disk it fails like a broadcast, and the log still says so only once;
+    /// once space is back the pruner's next write succeeds, and the log says so, broadcast or not.
+    @Test(.enabled(if: canMountTmpfs, "needs to mount a tmpfs (root): mount -t tmpfs -o size=2m"))
+    func pruningOnAFullDiskIsLoggedOnceAndItsRecoveryToo() throws {
+        try withSmallDisk { folder in
+            // The pruner runs at start, then every 5 seconds.
+            let server = try ServerProcess(arguments: [
+                "--store", folder + "/history.sqlite", "--rate", "0", "--retain", "3",
+            ])
+            let (alice, _) = try join(server.port)
+            try alice.enableIDsAndTime()
+            #expect(try broadcastUntilRefused(alice, "kept", limit: 10).delivered.count == 10)
+            let filler = try fill(folder, leaving: 0)
+            let (delivered, answer) = try broadcastUntilRefused(alice, "refused")
+            #expect(delivered.isEmpty)
+            #expect(answer == Self.refusal)
+            // Past the pruner's next turn (7 messages over --retain 3) with the disk still full: one line.
+            let whileFull = poll(timeout: .seconds(7), every: .milliseconds(100)) {
+                storeStateLines(server.log)
+            } until: {
+                $0.failed.count > 1
+            }
+            #expect(whileFull.failed.count == 1, "\(server.log)")
+            #expect(whileFull.recovered.isEmpty, "\(server.log)")
+            // Space comes back: the pruner's next turn writes, and the log says so without a broadcast.
+            #expect(unlink(filler) == 0)
+            let back = poll(timeout: .seconds(8), every: .milliseconds(100)) {
+                storeStateLines(server.log)
+            } until: {
+                !$0.recovered.isEmpty
+            }
+            #expect(back.failed.count == 1 && back.recovered.count == 1, "\(server.log)")
+            #expect(try broadcastUntilRefused(alice, "after", limit: 1).delivered.count == 1)
+            let (bob, _) = try join(server.port)
+            // The pruner kept the newest 3 of the 10; the next turn prunes to 3 again.
+            #expect(try bob.wholeHistory().map(\.text) == ["kept-7", "kept-8", "kept-9", "after-0"])
+            server.signal(SIGTERM)
+            #expect(server.waitForExit(timeout: .seconds(5)) == 0)
+            let final = storeStateLines(server.log)
+            #expect(final.failed.count == 1 && final.recovered.count == 1, "\(server.log)")
+        }
+    }
 }
