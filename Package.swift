@@ -106,9 +106,10 @@ let package = Package(
             dependencies: ["ChatClient", "ChatProtocol", "ChatServer", "ChatSystem", "ChatTestSupport"]
         ),
         .testTarget(name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatTestSupport", "CNcursesw"]),
+        // ChatStore: the transcripts' stores; CSQLite: stores made by a newer release, for the start-up checks.
         .testTarget(
             name: "ChatServerTests",
-            dependencies: ["ChatServer", "ChatProtocol", "ChatTestSupport"]
+            dependencies: ["ChatServer", "ChatProtocol", "ChatStore", "ChatSystem", "CSQLite", "ChatTestSupport"]
         ),
         // scripts/check_module_graph.py on the real tree and on copies with wrong arrows planted.
         .testTarget(name: "ModuleGraphTests", dependencies: ["ChatTestSupport"]),

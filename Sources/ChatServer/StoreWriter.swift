@@ -25,7 +25,7 @@ public struct Retention: Sendable, Equatable {
 /// message is durable before it is delivered, a group costs one commit, and a group is small enough that
 /// delivering it at once cannot by itself take a healthy reader past its send queue limit. When the store
 /// cannot write, the group is refused (each sender gets `ERROR unavailable`), the log says so once, and the
-/// next broadcast tries again; the log says so again once a write succeeds. Between groups, when nothing
+/// next broadcast tries again; the log says so again once a write (a group's or the pruner's) succeeds. Between groups, when nothing
 /// waits, it prunes in small batches, so pruning never holds up delivery for long.
 final class StoreWriter: Sendable {
     /// The most messages one group commits.
@@ -96,7 +96,7 @@ final class StoreWriter: Sendable {
             let now = monotonicNanoseconds()
             if now >= nextPrune {
                 // One batch at a time: a broadcast that comes meanwhile goes first.
-                if pruneOnce() == Self.pruneBatch { continue }
+                if pruneOnce(failing: &failing) == Self.pruneBatch { continue }
                 nextPrune = now + Self.pruneInterval
             }
             var waker = pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0)
@@ -127,13 +127,29 @@ final class StoreWriter: Sendable {
     }
 
     /// Removes one batch of messages past the retention; returns how many.
-    private func pruneOnce() -> Int {
+    ///
+    /// Pruning writes too, so it shares the broadcasts' `failing`: while the store cannot write (a full disk),
+    /// a failing prune every ``pruneInterval`` adds nothing to the log, and the first prune that removes
+    /// messages once it can says so, broadcast or not.
+    private func pruneOnce(failing: inout Bool) -> Int {
         guard retention.keepNewest > 0 || retention.maxAgeSeconds != nil else { return 0 }
         let cutoff = retention.maxAgeSeconds.map { Timestamp.now().millisecondsSinceEpoch - $0 * 1000 }
         do throws(StoreError) {
-            return try store.prune(keepNewest: retention.keepNewest, olderThanMilliseconds: cutoff, limit: Self.pruneBatch)
+            let removed = try store.prune(
+                keepNewest: retention.keepNewest, olderThanMilliseconds: cutoff, limit: Self.pruneBatch)
+            // A prune that removed nothing wrote nothing, so it says nothing about whether writes work.
+            if removed > 0 && failing {
+                failing = false
+                logger.notice("the message store writes again")
+            }
+            return removed
         } catch {
-            logger.warning("pruning the message store failed", metadata: ["error": "\(error)"])
+            if !failing {
+                failing = true
+                logger.error(
+                    "the message store cannot write; broadcasts are refused until it can",
+                    metadata: ["error": "\(error)", "while": "pruning"])
+            }
             return 0
         }
     }

@@ -25,8 +25,13 @@ import Testing
         case wrote(Int?, at: UInt64 = 0)
         case close(OutboxState.Closing, finalLine: Int? = nil)
         case turn
-        case sleep(seen: OutboxState.Closing?)
+        /// The owner prepares to sleep, having last seen `seen` and (`sawAwaitingStore`) its broadcast waiting.
+        case sleep(seen: OutboxState.Closing?, sawAwaitingStore: Bool = false)
         case retire
+        /// The connection's broadcast `id` starts to wait for the store (``OutboxState/awaitStore(_:)``).
+        case awaitStore(UInt64)
+        /// The store took or refused message `id` (``OutboxState/settleStore(_:)``).
+        case settleStore(UInt64)
     }
 
     /// What a step returned, in terms a row can spell.
@@ -43,11 +48,15 @@ import Testing
         case stop(wake: Bool)
         /// Closing; `wake`: the owner is signalled.
         case closing(wake: Bool)
-        case turn(failed: Bool, drained: Bool)
+        case turn(failed: Bool, drained: Bool, awaitingStore: Bool = false)
         /// `nil`: the owner has work and does not sleep; otherwise whether it waits for `POLLOUT`.
         case sleep(pollOut: Bool?)
         case retired(Bool)
         case adopted
+        /// The broadcast's id was recorded.
+        case awaiting
+        /// The store settled a message; `wake`: the owner is signalled.
+        case settled(wake: Bool)
     }
 
     /// The parts of the state a row checks after its step.
@@ -58,10 +67,12 @@ import Testing
         var corked: UInt64 = 0
         var wait = OutboxState.OwnerWait.none
         var closing: OutboxState.Closing?
+        /// The id of the broadcast that waits for the store (0: none).
+        var awaiting: UInt64 = 0
 
         init(
             _ token: OutboxState.Token = .free, unsent: Int = 0, kick: Bool = false, corked: UInt64 = 0,
-            wait: OutboxState.OwnerWait = .none, closing: OutboxState.Closing? = nil
+            wait: OutboxState.OwnerWait = .none, closing: OutboxState.Closing? = nil, awaiting: UInt64 = 0
         ) {
             self.token = token
             self.unsent = unsent
@@ -69,16 +80,18 @@ import Testing
             self.corked = corked
             self.wait = wait
             self.closing = closing
+            self.awaiting = awaiting
         }
 
         init(_ state: OutboxState) {
             self.init(
                 state.token, unsent: state.unsentBytes, kick: state.kickPending, corked: state.corkedUntil,
-                wait: state.ownerWait, closing: state.closing)
+                wait: state.ownerWait, closing: state.closing, awaiting: state.awaitingMessage)
         }
 
         var description: String {
             "\(token) unsent \(unsent) kick \(kick) corked \(corked) wait \(wait) closing \(String(describing: closing))"
+                + " awaiting \(awaiting)"
         }
     }
 
@@ -156,11 +169,16 @@ import Testing
                 return .closing(wake: thread == OutboxStateTests.owner)
             case .turn:
                 let turn = state.beginTurn()
-                return .turn(failed: turn.failed, drained: turn.drained)
-            case .sleep(let seen):
-                return .sleep(pollOut: state.prepareToSleep(seen: seen))
+                return .turn(failed: turn.failed, drained: turn.drained, awaitingStore: turn.awaitingStore)
+            case .sleep(let seen, let sawAwaitingStore):
+                return .sleep(pollOut: state.prepareToSleep(seen: seen, sawAwaitingStore: sawAwaitingStore))
             case .retire:
                 return .retired(state.retire())
+            case .awaitStore(let id):
+                state.awaitStore(id)
+                return .awaiting
+            case .settleStore(let id):
+                return .settled(wake: state.settleStore(id) == OutboxStateTests.owner)
             }
         }
 
@@ -380,6 +398,50 @@ import Testing
         .init(
             "a retired outbox's owner is never woken", given: [.adopt, .sleep(seen: nil), .retire], .close(now),
             .closing(wake: false), .init(.retired, closing: now)),
+        // Waiting for the store: the connection's input waits while its broadcast does
+        .init(
+            "a broadcast waiting for the store is recorded", .awaitStore(5), .awaiting, .init(awaiting: 5)),
+        .init(
+            "the owner's turn sees its broadcast waiting for the store", given: [.awaitStore(5)], .turn,
+            .turn(failed: false, drained: true, awaitingStore: true), .init(awaiting: 5)),
+        .init(
+            "settling the awaited id ends the wait", given: [.awaitStore(5)], .settleStore(5),
+            .settled(wake: false), .init()),
+        .init(
+            "the turn after the store settled sees no wait", given: [.awaitStore(5), .settleStore(5)], .turn,
+            .turn(failed: false, drained: true, awaitingStore: false), .init()),
+        .init(
+            "settling another id leaves the wait", given: [.awaitStore(5)], .settleStore(4), .settled(wake: false),
+            .init(awaiting: 5)),
+        .init(
+            "the owner sleeps while its broadcast waits", given: [.adopt, .awaitStore(5), .turn],
+            .sleep(seen: nil, sawAwaitingStore: true), .sleep(pollOut: false), .init(wait: .poll, awaiting: 5)),
+        .init(
+            "settling the awaited id wakes the polling owner",
+            given: [.adopt, .awaitStore(5), .sleep(seen: nil, sawAwaitingStore: true)], .settleStore(5),
+            .settled(wake: true), .init()),
+        .init(
+            "settling another id leaves the polling owner asleep",
+            given: [.adopt, .awaitStore(5), .sleep(seen: nil, sawAwaitingStore: true)], .settleStore(4),
+            .settled(wake: false), .init(wait: .poll, awaiting: 5)),
+        .init(
+            "settling does not wake an owner that is not polling", given: [.adopt, .awaitStore(5), .turn],
+            .settleStore(5), .settled(wake: false), .init()),
+        .init(
+            "settling does not wake an owner that waits for the token",
+            given: [.adopt, .queue(10), .start(owner: false), .awaitStore(5), .close(now), .retire], .settleStore(5),
+            .settled(wake: false), .init(.taken, unsent: 10, wait: .token, closing: now)),
+        .init(
+            "the owner does not sleep when the store settled since it looked",
+            given: [.adopt, .awaitStore(5), .turn, .settleStore(5)], .sleep(seen: nil, sawAwaitingStore: true),
+            .sleep(pollOut: nil), .init()),
+        .init(
+            "the owner does not sleep on a wait it has not seen", given: [.adopt, .turn, .awaitStore(5)],
+            .sleep(seen: nil, sawAwaitingStore: false), .sleep(pollOut: nil), .init(awaiting: 5)),
+        .init(
+            "settling a retired outbox's broadcast wakes nobody",
+            given: [.adopt, .awaitStore(5), .sleep(seen: nil, sawAwaitingStore: true), .retire], .settleStore(5),
+            .settled(wake: false), .init(.retired)),
     ]
 
     @Test(arguments: transitions)

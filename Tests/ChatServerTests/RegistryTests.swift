@@ -1,4 +1,5 @@
 import ChatProtocol
+import ChatSystem
 import Glibc
 import Testing
 
@@ -324,6 +325,216 @@ import Testing
     }
 }
 
+/// The room with a store that keeps messages: broadcasts wait in the registry until the store's writer takes
+/// them (``Registry/takePending(maxCount:maxBytes:)``) and delivers (``Registry/deliverStored(_:)``) or refuses
+/// them (``Registry/refuseStored(_:reason:)``). No store and no writer thread here: the tests play the writer.
+@Suite struct StoringRegistryTests {
+    static let refusal = "the message could not be stored, so it was not sent"
+
+    /// A registry whose broadcasts wait for the store, and the waker it rings for the writer.
+    private func makeRegistry(lastMessageID: UInt64 = 0) throws -> (Registry, PollWaker) {
+        let waker = try PollWaker()
+        let registry = Registry(
+            maxClients: 100, maxPerAddress: 0, sendQueueLimit: 1 << 20, greeting: "hi", storesMessages: true,
+            pendingWaker: waker, lastMessageID: lastMessageID)
+        return (registry, waker)
+    }
+
+    private func makeOutbox(_ id: UInt64) -> Outbox {
+        Outbox(id: id, fd: -1, peer: "192.0.2.1:\(40_000 + id)", address: "192.0.2.1")
+    }
+
+    /// Admits outboxes `first`, `first + 1`, ... and takes what they were queued, so each starts empty.
+    private func join(_ count: Int, to registry: Registry, from first: Int = 1) -> [Outbox] {
+        let outboxes = (first..<(first + count)).map { id in
+            let outbox = makeOutbox(UInt64(id))
+            #expect(registry.admit(outbox).admission.isAdmitted)
+            return outbox
+        }
+        for outbox in outboxes { _ = outbox.writeAll() }
+        return outboxes
+    }
+
+    /// Whether the writer's waker was rung (and clears it).
+    private func wasWoken(_ waker: PollWaker) -> Bool {
+        var descriptor = pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0)
+        let woken = poll(&descriptor, 1, 0) == 1
+        waker.drain()
+        return woken
+    }
+
+    @Test func aBroadcastWaitsForTheStoreAndItsSenderWithIt() throws {
+        let (registry, waker) = try makeRegistry()
+        let outboxes = join(2, to: registry)
+        let (unsent, waits) = registry.broadcast(from: 1, text: "hello")
+        #expect(waits)
+        #expect(unsent.outboxes.isEmpty && unsent.corked.isEmpty)
+        // Nobody is sent anything yet; the sender waits for id 1, the other member for nothing.
+        #expect(outboxes.map(\.queued) == [[], []])
+        #expect(outboxes.map(\.awaitingMessage) == [1, 0])
+        #expect(registry.hasPending)
+        #expect(registry.deliveredUpTo == 0)
+        // The first broadcast to wait wakes the writer; one more while it waits needs no second wake-up.
+        #expect(wasWoken(waker))
+        _ = registry.broadcast(from: 2, text: "there")
+        #expect(!wasWoken(waker))
+        #expect(outboxes.map(\.awaitingMessage) == [1, 2])
+        #expect(outboxes.map(\.queued) == [[], []])
+    }
+
+    @Test func takePendingKeepsIdOrderWithinItsCountAndByteBounds() throws {
+        let (registry, _) = try makeRegistry()
+        _ = join(5, to: registry)
+        // Texts of 1, 2, 3, 4 and 5 bytes, ids 1 to 5.
+        for id in 1...5 { _ = registry.broadcast(from: UInt64(id), text: String(repeating: "x", count: id)) }
+        #expect(registry.takePending(maxCount: 2, maxBytes: .max).map(\.message.id) == [1, 2])
+        // 3 + 4 = 7 bytes fit; 5 more would pass 8.
+        #expect(registry.takePending(maxCount: 10, maxBytes: 8).map(\.message.id) == [3, 4])
+        // One message even when it alone passes the bytes.
+        let alone = registry.takePending(maxCount: 10, maxBytes: 1)
+        #expect(alone.map(\.message.id) == [5])
+        #expect(alone.map(\.message.text) == ["xxxxx"])
+        #expect(alone.map(\.message.from) == ["user5"])
+        #expect(alone.map(\.sender.id) == [5])
+        #expect(registry.takePending(maxCount: 10, maxBytes: .max).isEmpty)
+        #expect(!registry.hasPending)
+    }
+
+    @Test func deliverStoredSendsEachMemberTheVariantItsCapabilitiesSelectInIdOrder() throws {
+        let (registry, _) = try makeRegistry()
+        let outboxes = join(4, to: registry)
+        // user1 v1 (no /caps), user2 ids, user3 time, user4 both.
+        _ = registry.enableCapabilities([.ids], for: 2)
+        _ = registry.enableCapabilities([.time], for: 3)
+        _ = registry.enableCapabilities([.time, .ids], for: 4)
+        for outbox in outboxes { _ = outbox.writeAll() }
+        _ = registry.broadcast(from: 1, text: "one")
+        _ = registry.broadcast(from: 4, text: "two words")
+        let group = registry.takePending(maxCount: 10, maxBytes: .max)
+        #expect(group.map(\.message.id) == [1, 2])
+        let times = group.map(\.message.time.rfc3339)
+        let unsent = registry.deliverStored(group)
+        #expect(Set(unsent.outboxes.map(\.id)) == [1, 2, 3, 4])
+        #expect(outboxes[0].queued == ["MSG user1 one", "MSG user4 two words"])
+        #expect(outboxes[1].queued == ["@id=1 MSG user1 one", "@id=2 MSG user4 two words"])
+        #expect(outboxes[2].queued == ["@time=\(times[0]) MSG user1 one", "@time=\(times[1]) MSG user4 two words"])
+        #expect(
+            outboxes[3].queued == [
+                "@id=1;time=\(times[0]) MSG user1 one", "@id=2;time=\(times[1]) MSG user4 two words",
+            ])
+        // The senders go on; the room has had both.
+        #expect(outboxes.map(\.awaitingMessage) == [0, 0, 0, 0])
+        #expect(registry.deliveredUpTo == 2)
+    }
+
+    @Test func aStoredMessageReachesTheMembersInTheRoomWhenItIsDelivered() throws {
+        let (registry, _) = try makeRegistry()
+        let outboxes = join(2, to: registry)
+        _ = registry.broadcast(from: 1, text: "hello")
+        // Bob leaves and Carol comes while it waits: Carol is sent it, Bob is not.
+        _ = registry.remove(2, reason: .quit)
+        let carol = join(1, to: registry, from: 3)[0]
+        _ = outboxes[0].writeAll()
+        _ = registry.deliverStored(registry.takePending(maxCount: 10, maxBytes: .max))
+        #expect(outboxes[0].queued == ["MSG user1 hello"])
+        #expect(outboxes[1].queued == [])
+        #expect(carol.queued == ["MSG user1 hello"])
+    }
+
+    @Test func refuseStoredAnswersTheSenderAloneAndLetsItGoOn() throws {
+        let (registry, _) = try makeRegistry()
+        let outboxes = join(3, to: registry)
+        _ = registry.broadcast(from: 2, text: "lost")
+        let unsent = registry.refuseStored(registry.takePending(maxCount: 10, maxBytes: .max), reason: Self.refusal)
+        #expect(unsent.outboxes.map(\.id) == [2])
+        #expect(outboxes.map(\.queued) == [[], ["ERROR unavailable \(Self.refusal)"], []])
+        #expect(outboxes[1].awaitingMessage == 0)
+        // A refused id is never given again, and counts as settled for what comes after it.
+        #expect(registry.deliveredUpTo == 1)
+        _ = registry.broadcast(from: 1, text: "kept")
+        _ = registry.deliverStored(registry.takePending(maxCount: 10, maxBytes: .max))
+        #expect(outboxes[2].queued == ["MSG user1 kept"])
+        #expect(registry.deliveredUpTo == 2)
+    }
+
+    @Test func aRefusalForASenderThatLeftGoesToNobody() throws {
+        let (registry, _) = try makeRegistry()
+        let outboxes = join(2, to: registry)
+        _ = registry.broadcast(from: 1, text: "lost")
+        _ = registry.remove(1, reason: .lost)
+        _ = outboxes[1].writeAll()
+        let unsent = registry.refuseStored(registry.takePending(maxCount: 10, maxBytes: .max), reason: Self.refusal)
+        #expect(unsent.outboxes.isEmpty)
+        #expect(outboxes.map(\.queued) == [[], []])
+        #expect(outboxes[0].awaitingMessage == 0)
+    }
+
+    @Test func idsGoOnFromTheStoresLastID() throws {
+        let (registry, _) = try makeRegistry(lastMessageID: 41)
+        let outboxes = join(1, to: registry)
+        _ = registry.enableCapabilities([.ids], for: 1)
+        #expect(registry.deliveredUpTo == 41)
+        #expect(registry.historyView(for: 1)?.limit == 42)
+        _ = registry.broadcast(from: 1, text: "a")
+        let first = registry.takePending(maxCount: 10, maxBytes: .max)
+        _ = registry.deliverStored(first)
+        _ = registry.broadcast(from: 1, text: "b")
+        let second = registry.takePending(maxCount: 10, maxBytes: .max)
+        _ = registry.deliverStored(second)
+        #expect((first + second).map(\.message.id) == [42, 43])
+        #expect(outboxes[0].queued == ["CAPS ids", "@id=42 MSG user1 a", "@id=43 MSG user1 b"])
+    }
+
+    @Test func withoutAStoreABroadcastGoesAtOnceWithTheNextID() {
+        let registry = Registry(maxClients: 10, maxPerAddress: 0, sendQueueLimit: 1 << 20, greeting: "hi")
+        let outboxes = join(2, to: registry)
+        _ = registry.enableCapabilities([.ids], for: 2)
+        _ = outboxes[1].writeAll()
+        let (_, waits) = registry.broadcast(from: 1, text: "now")
+        #expect(!waits)
+        #expect(!registry.hasPending)
+        #expect(outboxes.map(\.awaitingMessage) == [0, 0])
+        #expect(outboxes.map(\.queued) == [["MSG user1 now"], ["@id=1 MSG user1 now"]])
+    }
+
+    @Test func theHistoryLimitIsOnePastWhatWasDeliveredAtAdmission() throws {
+        let (registry, _) = try makeRegistry()
+        _ = join(1, to: registry)
+        #expect(registry.historyView(for: 1)?.limit == 1)
+        _ = registry.broadcast(from: 1, text: "one")
+        // Admitted while 1 waits: it will be sent 1 live, so its history stops below 1.
+        let bob = join(1, to: registry, from: 2)[0]
+        #expect(registry.historyView(for: 2)?.limit == 1)
+        _ = registry.deliverStored(registry.takePending(maxCount: 10, maxBytes: .max))
+        #expect(bob.queued == ["MSG user1 one"])
+        _ = join(1, to: registry, from: 3)
+        #expect(registry.historyView(for: 3)?.limit == 2)
+        // A refused message counts as settled too.
+        _ = registry.broadcast(from: 1, text: "two")
+        _ = registry.refuseStored(registry.takePending(maxCount: 10, maxBytes: .max), reason: Self.refusal)
+        _ = join(1, to: registry, from: 4)
+        #expect(registry.historyView(for: 4)?.limit == 3)
+        // The limit stays what it was at admission.
+        #expect(registry.historyView(for: 1)?.limit == 1)
+        #expect(registry.historyView(for: 99) == nil)
+    }
+
+    @Test func enableCapabilitiesAnswersCapsSortedAndMarksTheMemberV11() throws {
+        let (registry, _) = try makeRegistry()
+        let outboxes = join(2, to: registry)
+        #expect(registry.historyView(for: 1)?.speaksV11 == false)
+        _ = registry.enableCapabilities([], for: 1)
+        #expect(registry.historyView(for: 1)?.speaksV11 == true)
+        _ = registry.enableCapabilities([.time], for: 1)
+        _ = registry.enableCapabilities([.ids, .ids], for: 1)
+        _ = registry.enableCapabilities([], for: 1)
+        _ = registry.enableCapabilities([.time, .ids], for: 2)
+        #expect(outboxes[0].queued == ["CAPS", "CAPS time", "CAPS ids time", "CAPS ids time"])
+        #expect(outboxes[1].queued == ["CAPS ids time"])
+        #expect(registry.historyView(for: 2)?.speaksV11 == true)
+    }
+}
+
 extension Outbox {
     /// Takes the queue as a socket that accepts every byte would, without touching one.
     ///
@@ -354,6 +565,9 @@ extension Outbox {
     var unsentBytes: Int { state.withLock { $0.unsentBytes } }
 
     var closing: OutboxState.Closing? { state.withLock { $0.closing } }
+
+    /// The id of this connection's broadcast that waits for the store (0: none).
+    var awaitingMessage: UInt64 { state.withLock { $0.awaitingMessage } }
 }
 
 extension Registry.Admission {

@@ -13,8 +13,9 @@ struct Transcript: Sendable {
             case connect
             /// `NAME > TEXT` or `NAME >> BYTES`: send bytes.
             case send([UInt8])
-            /// `NAME < LINE` or `NAME << LINE`: the next line received is exactly this.
-            case expect(String)
+            /// `NAME < LINE` or `NAME << LINE`: the next line received is exactly this (a `{time}` in it
+            /// standing for any time in the protocol's one spelling).
+            case expect(ExpectedLine)
             /// `NAME closed`: the server closes the connection, with no line before.
             case expectClosed
             /// `NAME quiet`: nothing is waiting to be read.
@@ -145,13 +146,20 @@ struct Transcript: Sendable {
                 guard !argument.isEmpty else { throw ParseProblem("'>>' needs the bytes to send") }
                 step = .send(try Self.unescape(argument))
             case "<":
-                step = .expect(String(argument))
+                let parts = argument.split(separator: ExpectedLine.time, omittingEmptySubsequences: false)
+                step = .expect(ExpectedLine(parts: parts.map(String.init)))
             case "<<":
-                let bytes = try Self.unescape(argument)
-                guard let text = String(validating: bytes, as: UTF8.self) else {
-                    throw ParseProblem("a line to expect must be valid UTF-8 (the test client decodes what it reads)")
+                // The placeholder is found before the escapes are read, so `\x7btime}` is the text `{time}`.
+                var parts: [String] = []
+                for part in argument.split(separator: ExpectedLine.time, omittingEmptySubsequences: false) {
+                    let bytes = try Self.unescape(part)
+                    guard let text = String(validating: bytes, as: UTF8.self) else {
+                        throw ParseProblem(
+                            "a line to expect must be valid UTF-8 (the test client decodes what it reads)")
+                    }
+                    parts.append(text)
                 }
-                step = .expect(text)
+                step = .expect(ExpectedLine(parts: parts))
             case "closed", "quiet", "drops":
                 guard argument.isEmpty else { throw ParseProblem("'\(action)' takes nothing after it") }
                 step = action == "closed" ? .expectClosed : action == "quiet" ? .expectQuiet : .drop
@@ -238,9 +246,16 @@ struct Transcript: Sendable {
     /// Writes a received line the way a transcript would expect it: `< LINE`, or `<< LINE` with escapes
     /// when the line holds something a plain `<` line cannot show.
     static func display(_ line: String) -> String {
+        let (escaped, needsEscapes) = escape(line, atEnd: true)
+        return needsEscapes ? "<< " + escaped : "< " + line
+    }
+
+    /// `text` written with the escapes of a `<<` line, and whether a `<` line could not show it (a tab, a
+    /// control character, or, `atEnd`, a trailing space).
+    static func escape(_ text: String, atEnd: Bool) -> (escaped: String, needsEscapes: Bool) {
         var escaped = ""
         var needsEscapes = false
-        for scalar in line.unicodeScalars {
+        for scalar in text.unicodeScalars {
             switch scalar {
             case "\\": escaped += "\\\\"
             case "\t":
@@ -258,13 +273,84 @@ struct Transcript: Sendable {
             default: escaped.unicodeScalars.append(scalar)
             }
         }
-        if let last = line.unicodeScalars.last, last == " " {
+        if atEnd, let last = text.unicodeScalars.last, last == " " {
             escaped.removeLast()
             escaped += "\\s"
             needsEscapes = true
         }
-        return needsEscapes ? "<< " + escaped : "< " + line
+        return (escaped, needsEscapes)
     }
+}
+
+/// The line a `<` or `<<` statement expects: exact text, where each `{time}` stands for a time in the
+/// protocol's one spelling (`YYYY-MM-DDTHH:MM:SS.mmmZ`, 24 characters), since the server stamps lines with
+/// its clock.
+struct ExpectedLine: Sendable, Equatable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The placeholder for a time.
+    static let time = "{time}"
+
+    /// The exact texts, with a time between each two (a line without a placeholder is one part).
+    let parts: [String]
+
+    init(parts: [String]) {
+        precondition(!parts.isEmpty, "a line has at least one part")
+        self.parts = parts
+    }
+
+    /// The exact line `text`, placeholders and all taken literally.
+    init(exactly text: String) {
+        parts = [text]
+    }
+
+    init(stringLiteral text: String) {
+        parts = text.split(separator: Self.time, omittingEmptySubsequences: false).map(String.init)
+    }
+
+    /// The same expectation with `text` added at its end.
+    func appending(_ text: String) -> ExpectedLine {
+        ExpectedLine(parts: parts.dropLast() + [(parts.last ?? "") + text])
+    }
+
+    /// Whether `line` is this line, byte for byte, each placeholder matched by a time
+    /// (`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z`).
+    func matches(_ line: String) -> Bool {
+        let bytes = Array(line.utf8)
+        var offset = 0
+        for (index, part) in parts.enumerated() {
+            let expected = Array(part.utf8)
+            guard bytes.count - offset >= expected.count,
+                bytes[offset..<(offset + expected.count)].elementsEqual(expected)
+            else { return false }
+            offset += expected.count
+            if index == parts.count - 1 { break }
+            guard bytes.count - offset >= Self.timeShape.count,
+                Self.isTime(bytes[offset..<(offset + Self.timeShape.count)])
+            else { return false }
+            offset += Self.timeShape.count
+        }
+        return offset == bytes.count
+    }
+
+    /// What a time looks like, `d` standing for a digit.
+    private static let timeShape = Array("dddd-dd-ddTdd:dd:dd.dddZ".utf8)
+
+    private static func isTime(_ bytes: ArraySlice<UInt8>) -> Bool {
+        zip(bytes, timeShape).allSatisfy { byte, expected in
+            expected == UInt8(ascii: "d") ? (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) : byte == expected
+        }
+    }
+
+    /// The `<` or `<<` statement that expects this line, for failure messages.
+    var display: String {
+        let escaped = parts.indices.map { Transcript.escape(parts[$0], atEnd: $0 == parts.count - 1) }
+        // The placeholder's own text, if a part holds it, can only be written escaped.
+        if !escaped.contains(where: \.needsEscapes) && !parts.contains(where: { $0.contains(Self.time) }) {
+            return "< " + parts.joined(separator: Self.time)
+        }
+        return "<< " + escaped.map { $0.escaped.replacing(Self.time, with: "\\x7btime}") }.joined(separator: Self.time)
+    }
+
+    var description: String { display }
 }
 
 /// A problem on one line of a transcript, before the file and line are known.

@@ -1,17 +1,26 @@
 import ChatServer
+import ChatStore
 import ChatTestSupport
+import Foundation
 import Testing
 
 extension Transcript {
-    /// Runs the script against a fresh server, then checks that every client still connected has nothing
-    /// left to read.
+    /// Runs the script against a fresh server with an empty store of its own, then checks that every client
+    /// still connected has nothing left to read.
     ///
     /// - Returns: The first failure, or `nil` when every step held.
-    /// - Throws: Only when the server itself cannot start.
+    /// - Throws: Only when the server itself (or its store) cannot start.
     func run() async throws -> TranscriptError? {
+        let folder = try makeTemporaryDirectory("chatroom-transcript")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         var configuration = ChatServer.Configuration()
         if let maxClients { configuration.maxClients = maxClients }
-        return try await withRunningServer(configuration) { _, port in
+        configuration.store = try SQLiteMessageStore(path: folder + "/transcript.sqlite")
+        return try await run(configuration)
+    }
+
+    private func run(_ configuration: ChatServer.Configuration) async throws -> TranscriptError? {
+        try await withRunningServer(configuration) { _, port in
             var runner = TranscriptRunner(transcript: self, port: port)
             defer { runner.closeAll() }
             do throws(TranscriptError) {
@@ -89,17 +98,17 @@ private struct TranscriptRunner {
                 throw failure(step.line, "\(label) could not send: \(error)")
             }
         case .expect(let expected):
-            let line = try read(label, client, line: step.line, expecting: "\n    " + Transcript.display(expected))
+            let line = try read(label, client, line: step.line, expecting: "\n    " + expected.display)
             guard let line else {
                 throw failure(
                     step.line,
-                    "\(label) expected\n    \(Transcript.display(expected))\n  but the server closed the connection"
+                    "\(label) expected\n    \(expected.display)\n  but the server closed the connection"
                         + earlier(client, before: 0))
             }
-            if line != expected {
+            if !expected.matches(line) {
                 throw failure(
                     step.line,
-                    "\(label) expected\n    \(Transcript.display(expected))\n  but received\n    "
+                    "\(label) expected\n    \(expected.display)\n  but received\n    "
                         + Transcript.display(line) + earlier(client, before: 1))
             }
         case .expectClosed:

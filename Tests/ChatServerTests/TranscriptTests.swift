@@ -83,10 +83,14 @@ private func record(_ problem: some CustomStringConvertible, at location: Source
         let step = transcript.steps[index]
         guard case .expect(let original) = step.action else { return }
         var steps = transcript.steps
-        steps[index] = .init(line: step.line, client: step.client, action: .expect(original + " (changed)"))
+        steps[index] = .init(line: step.line, client: step.client, action: .expect(original.appending(" (changed)")))
         let failure = try #require(await transcript.replacingSteps(steps).run())
         #expect(failure.line == step.line)
-        #expect(failure.message.contains("but received\n    \(Transcript.display(original))"), "\(failure)")
+        // What it names as received is the line the original expected.
+        let received =
+            failure.message.components(separatedBy: "but received\n").dropFirst().first
+            .map { shownLines(in: String($0)).prefix(1) } ?? []
+        #expect(received.count == 1 && received.allSatisfy(original.matches), "\(failure)")
     }
 
     /// Each transcript notices a line nobody expects: without its last expectation (of a client whose
@@ -104,7 +108,18 @@ private func record(_ problem: some CustomStringConvertible, at location: Source
         var fewer = steps
         fewer.remove(at: index)
         let failure = try #require(await transcript.replacingSteps(fewer).run())
-        #expect(failure.message.contains(Transcript.display(original)), "\(failure)")
+        #expect(shownLines(in: failure.message).contains(where: original.matches), "\(failure)")
+    }
+}
+
+/// The received lines a failure message shows, as `<` or `<<` lines, read back into the lines they show.
+private func shownLines(in message: String) -> [String] {
+    message.split(separator: "\n").compactMap { row in
+        let shown = row.drop(while: { $0 == " " })
+        if shown.hasPrefix("<< ") {
+            return (try? Transcript.unescape(shown.dropFirst(3))).flatMap { String(validating: $0, as: UTF8.self) }
+        }
+        return shown.hasPrefix("< ") ? String(shown.dropFirst(2)) : nil
     }
 }
 
@@ -206,6 +221,91 @@ private func record(_ problem: some CustomStringConvertible, at location: Source
                   after
                     < WELCOME user1 \(welcome)
                 """)
+    }
+
+    @Test func aTimePlaceholderMatchesTheServersTime() async throws {
+        let failure = try await run(
+            """
+            connect alice
+            alice < WELCOME user1 \(welcome)
+            alice > /caps time
+            alice < CAPS time
+            connect bob
+            bob < WELCOME user2 \(welcome)
+            alice < @time={time} JOIN user2
+            bob > hi
+            alice < @time={time} MSG user2 hi
+            bob < MSG user2 hi
+            """)
+        #expect(failure == nil)
+    }
+
+    @Test func aLineThatDiffersBesideThePlaceholderFailsShowingBoth() async throws {
+        let failure = try #require(
+            try await run(
+                """
+                connect alice
+                alice < WELCOME user1 \(welcome)
+                alice > /caps time
+                alice < CAPS time
+                connect bob
+                alice < @time={time} JOIN user3
+                """))
+        let lines = failure.split(separator: "\n").map(String.init)
+        #expect(lines.count == 7, "\(failure)")
+        #expect(
+            lines.prefix(3) == ["inline.chat:6: alice expected", "    < @time={time} JOIN user3", "  but received"])
+        #expect(ExpectedLine(stringLiteral: "    < @time={time} JOIN user2").matches(lines[3]), "\(failure)")
+        #expect(lines.suffix(3) == ["  after", "    < WELCOME user1 \(welcome)", "    < CAPS time"])
+    }
+
+    /// What `{time}` matches: the protocol's one spelling of a time, 24 characters, and nothing else.
+    static let timeMatches: [(expected: String, line: String, matches: Bool)] = [
+        ("@time={time} JOIN bob", "@time=2026-12-01T19:56:01.123Z JOIN bob", true),
+        ("@id=4;time={time} MSG a hi", "@id=4;time=0000-00-00T00:00:00.000Z MSG a hi", true),
+        ("HISTORY 1 {time} a {time}", "HISTORY 1 2026-12-01T19:56:01.123Z a 2026-12-01T19:56:01.124Z", true),
+        ("{time}", "2026-12-01T19:56:01.123Z", true),
+        ("@time={time} JOIN bob", "@time=2026-12-01T19:56:01.12Z JOIN bob", false),
+        ("@time={time} JOIN bob", "@time=2026-12-01T19:56:01.1234Z JOIN bob", false),
+        ("@time={time} JOIN bob", "@time=2026-12-01t19:56:01.123z JOIN bob", false),
+        ("@time={time} JOIN bob", "@time=2026-12-01 19:56:01.123Z JOIN bob", false),
+        ("@time={time} JOIN bob", "@time=2026-12-01T19:56:01.123+00:00 JOIN bob", false),
+        ("@time={time} JOIN bob", "@time={time} JOIN bob", false),
+        ("@time={time} JOIN bob", "@time=2026-12-01T19:56:01.123Z JOIN bobby", false),
+        ("@time={time} JOIN bob", "@time=2026-12-01T19:56:01.123Z JOIN", false),
+        ("MSG a hi", "MSG a hi", true),
+        ("MSG a hi", "MSG a hi ", false),
+        // Bytes, not characters: a combining accent after the expected text is more text.
+        ("MSG a e", "MSG a e\u{301}", false),
+    ]
+
+    @Test(arguments: timeMatches)
+    func theTimePlaceholderMatchesOnlyATime(expected: String, line: String, matches: Bool) {
+        #expect(ExpectedLine(stringLiteral: expected).matches(line) == matches)
+    }
+
+    @Test func aPlaceholderWrittenWithAnEscapeIsPlainText() throws {
+        let transcript = try Transcript(
+            name: "inline.chat", path: "/inline.chat", text: "connect a\na << \\x7btime} at {time}\\s\na < {time}")
+        #expect(
+            transcript.steps.map(\.action) == [
+                .connect, .expect(ExpectedLine(parts: ["{time} at ", " "])), .expect(ExpectedLine(parts: ["", ""])),
+            ])
+        #expect(ExpectedLine(parts: ["{time} at ", " "]).matches("{time} at 2026-12-01T19:56:01.123Z "))
+        #expect(
+            !ExpectedLine(parts: ["{time} at ", " "]).matches("2026-12-01T19:56:01.123Z at 2026-12-01T19:56:01.123Z "))
+    }
+
+    /// How an expectation is shown in failures: as the statement that would expect it.
+    static let expectationDisplays: [(expected: ExpectedLine, shown: String)] = [
+        ("HISTORY 1 {time} user1 hi", "< HISTORY 1 {time} user1 hi"),
+        (ExpectedLine(parts: ["MSG a b\\c\t", " d "]), #"<< MSG a b\\c\t{time} d\s"#),
+        (ExpectedLine(exactly: "MSG a {time}"), #"<< MSG a \x7btime}"#),
+    ]
+
+    @Test(arguments: expectationDisplays)
+    func expectationsAreShownAsStatements(expected: ExpectedLine, shown: String) {
+        #expect(expected.display == shown)
     }
 
     /// Malformed scripts, with the exact error naming the line at fault.

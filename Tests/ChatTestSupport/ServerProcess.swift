@@ -14,15 +14,18 @@ public final class ServerProcess: Sendable {
     /// - Parameters:
     ///   - arguments: More options for the server (without `--store`, it runs with `--store none`).
     ///   - openFiles: Soft and hard open-file limits to start it with (through `prlimit`).
+    ///   - fileSizeBytes: The largest file it may write (`prlimit --fsize`), to make its store's writes fail.
     /// - Throws: ``TestFailure`` when it is not built, or does not start listening within 10 seconds.
-    public init(arguments: [String] = [], openFiles: (soft: Int, hard: Int)? = nil) throws {
+    public init(arguments: [String] = [], openFiles: (soft: Int, hard: Int)? = nil, fileSizeBytes: Int? = nil) throws {
         let server = try BuiltProducts.path("chatroom-server")
         // A test's server keeps nothing unless the test gives it a store of its own (never one in the working tree).
         let store = arguments.contains("--store") ? [] : ["--store", "none"]
         let command = [server, "--host", "127.0.0.1", "--port", "0"] + store + arguments
         // prlimit sets the limits, then execs the server in its place (same pid).
-        let child = try ChildProcess(
-            openFiles.map { ["/usr/bin/prlimit", "--nofile=\($0.soft):\($0.hard)"] + command } ?? command)
+        let limits =
+            (openFiles.map { ["--nofile=\($0.soft):\($0.hard)"] } ?? [])
+            + (fileSizeBytes.map { ["--fsize=\($0)"] } ?? [])
+        let child = try ChildProcess(limits.isEmpty ? command : ["/usr/bin/prlimit"] + limits + command)
         var port: Int?
         _ = eventually(timeout: .seconds(10)) {
             port = Self.listeningPort(in: child.output)
