@@ -25,8 +25,9 @@ import Testing
         case wrote(Int?, at: UInt64 = 0)
         case close(OutboxState.Closing, finalLine: Int? = nil)
         case turn
-        /// The owner prepares to sleep, having last seen `seen` and (`sawAwaitingStore`) its broadcast waiting.
-        case sleep(seen: OutboxState.Closing?, sawAwaitingStore: Bool = false)
+        /// The owner prepares to sleep, having last seen `seen` and (`sawAwaitingStore`) its broadcast waiting,
+        /// with input of its waiting for that broadcast (`wakeOnSettle`) or not.
+        case prepareToSleep(seen: OutboxState.Closing?, sawAwaitingStore: Bool = false, wakeOnSettle: Bool = false)
         case retire
         /// The connection's broadcast `id` starts to wait for the store (``OutboxState/awaitStore(_:)``).
         case awaitStore(UInt64)
@@ -50,7 +51,7 @@ import Testing
         case closing(wake: Bool)
         case turn(failed: Bool, drained: Bool, awaitingStore: Bool = false)
         /// `nil`: the owner has work and does not sleep; otherwise whether it waits for `POLLOUT`.
-        case sleep(pollOut: Bool?)
+        case sleeps(pollOut: Bool?)
         case retired(Bool)
         case adopted
         /// The broadcast's id was recorded.
@@ -170,8 +171,10 @@ import Testing
             case .turn:
                 let turn = state.beginTurn()
                 return .turn(failed: turn.failed, drained: turn.drained, awaitingStore: turn.awaitingStore)
-            case .sleep(let seen, let sawAwaitingStore):
-                return .sleep(pollOut: state.prepareToSleep(seen: seen, sawAwaitingStore: sawAwaitingStore))
+            case .prepareToSleep(let seen, let sawAwaitingStore, let wakeOnSettle):
+                return .sleeps(
+                    pollOut: state.prepareToSleep(
+                        seen: seen, sawAwaitingStore: sawAwaitingStore, wakeOnSettle: wakeOnSettle))
             case .retire:
                 return .retired(state.retire())
             case .awaitStore(let id):
@@ -202,7 +205,7 @@ import Testing
     /// A room event held until 4 ms (2 ms after the last write).
     static let corked = steady + [.queue(10, corked: true, at: 2 * ms + ms / 2)]
     /// The owner asleep in `poll`, another thread writing 10 bytes.
-    static let writingWhileOwnerSleeps: [Step] = [.adopt, .sleep(seen: nil), .queue(10), .start(owner: false)]
+    static let writingWhileOwnerSleeps: [Step] = [.adopt, .prepareToSleep(seen: nil), .queue(10), .start(owner: false)]
     /// A write that took 4 of 10 bytes: the socket is full and the sleeping owner was woken.
     static let socketFull = writingWhileOwnerSleeps + [.wrote(4)]
     static let afterFlush = OutboxState.Closing.afterFlush(deadline: 9 * ms, reason: "quit")
@@ -286,8 +289,8 @@ import Testing
             "a line for a full socket makes no promise", given: socketFull, .queue(5), .queued(kick: false),
             .init(.socketFull, unsent: 11)),
         .init(
-            "the owner of a full socket sleeps until POLLOUT", given: socketFull, .sleep(seen: nil),
-            .sleep(pollOut: true), .init(.socketFull, unsent: 6, wait: .poll)),
+            "the owner of a full socket sleeps until POLLOUT", given: socketFull, .prepareToSleep(seen: nil),
+            .sleeps(pollOut: true), .init(.socketFull, unsent: 6, wait: .poll)),
         .init(
             "the owner's own short write wakes nobody", given: socketFull + [.start(owner: true)], .wrote(2),
             .stop(wake: false), .init(.socketFull, unsent: 4)),
@@ -323,28 +326,28 @@ import Testing
             "a turn while another thread writes is not drained", given: [.queue(10), .start(owner: false)], .turn,
             .turn(failed: false, drained: false), .init(.taken, unsent: 10)),
         .init(
-            "the owner sleeps without POLLOUT when nothing is queued", .sleep(seen: nil), .sleep(pollOut: false),
+            "the owner sleeps without POLLOUT when nothing is queued", .prepareToSleep(seen: nil), .sleeps(pollOut: false),
             .init(wait: .poll)),
         .init(
-            "the owner does not sleep on lines nobody sends", given: [.queue(10)], .sleep(seen: nil),
-            .sleep(pollOut: nil), .init(unsent: 10, kick: true)),
+            "the owner does not sleep on lines nobody sends", given: [.queue(10)], .prepareToSleep(seen: nil),
+            .sleeps(pollOut: nil), .init(unsent: 10, kick: true)),
         .init(
-            "the owner sleeps on corked lines until their deadline", given: corked, .sleep(seen: nil),
-            .sleep(pollOut: false), .init(unsent: 10, corked: 4 * ms, wait: .poll)),
+            "the owner sleeps on corked lines until their deadline", given: corked, .prepareToSleep(seen: nil),
+            .sleeps(pollOut: false), .init(unsent: 10, corked: 4 * ms, wait: .poll)),
         .init(
-            "the owner's turn ends its sleep", given: [.sleep(seen: nil)], .turn, .turn(failed: false, drained: true),
+            "the owner's turn ends its sleep", given: [.prepareToSleep(seen: nil)], .turn, .turn(failed: false, drained: true),
             .init()),
         // Closing after a flush
         .init(
             "closing after a flush queues the final line and wakes the sleeping owner",
-            given: [.adopt, .sleep(seen: nil), .queue(400)], .close(afterFlush, finalLine: 10), .closing(wake: true),
+            given: [.adopt, .prepareToSleep(seen: nil), .queue(400)], .close(afterFlush, finalLine: 10), .closing(wake: true),
             .init(unsent: 410, kick: true, closing: afterFlush)),
         .init(
             "closing an outbox whose owner runs wakes nobody", given: [.adopt], .close(afterFlush),
             .closing(wake: false), .init(closing: afterFlush)),
         .init(
             "the owner does not sleep on a closing it has not seen", given: [.close(afterFlush)],
-            .sleep(seen: nil), .sleep(pollOut: nil), .init(closing: afterFlush)),
+            .prepareToSleep(seen: nil), .sleeps(pollOut: nil), .init(closing: afterFlush)),
         .init(
             "only the owner writes a closing outbox", given: [.queue(10), .close(afterFlush)],
             .start(owner: false), .notClaimed, .init(unsent: 10, closing: afterFlush)),
@@ -354,12 +357,12 @@ import Testing
             .init(.taken, unsent: 10, corked: 4 * ms, closing: afterFlush)),
         .init(
             "draining a closing outbox wakes its sleeping owner",
-            given: [.adopt, .queue(10), .start(owner: false), .close(afterFlush), .sleep(seen: afterFlush)],
+            given: [.adopt, .queue(10), .start(owner: false), .close(afterFlush), .prepareToSleep(seen: afterFlush)],
             .wrote(10), .stop(wake: true), .init(closing: afterFlush)),
         // Closing now
         .init(
             "closing now overrides closing after a flush",
-            given: [.adopt, .close(afterFlush), .sleep(seen: afterFlush)],
+            given: [.adopt, .close(afterFlush), .prepareToSleep(seen: afterFlush)],
             .close(now), .closing(wake: true), .init(closing: now)),
         .init(
             "the first reason to close wins", given: [.close(afterFlush)],
@@ -396,7 +399,7 @@ import Testing
             "nobody writes a retired outbox", given: [.retire, .queue(10)], .start(owner: true), .notClaimed,
             .init(.retired, unsent: 10)),
         .init(
-            "a retired outbox's owner is never woken", given: [.adopt, .sleep(seen: nil), .retire], .close(now),
+            "a retired outbox's owner is never woken", given: [.adopt, .prepareToSleep(seen: nil), .retire], .close(now),
             .closing(wake: false), .init(.retired, closing: now)),
         // Waiting for the store: the connection's input waits while its broadcast does
         .init(
@@ -415,14 +418,18 @@ import Testing
             .init(awaiting: 5)),
         .init(
             "the owner sleeps while its broadcast waits", given: [.adopt, .awaitStore(5), .turn],
-            .sleep(seen: nil, sawAwaitingStore: true), .sleep(pollOut: false), .init(wait: .poll, awaiting: 5)),
+            .prepareToSleep(seen: nil, sawAwaitingStore: true), .sleeps(pollOut: false), .init(wait: .poll, awaiting: 5)),
         .init(
-            "settling the awaited id wakes the polling owner",
-            given: [.adopt, .awaitStore(5), .sleep(seen: nil, sawAwaitingStore: true)], .settleStore(5),
-            .settled(wake: true), .init()),
+            "settling the awaited id wakes the polling owner whose input waits for it",
+            given: [.adopt, .awaitStore(5), .prepareToSleep(seen: nil, sawAwaitingStore: true, wakeOnSettle: true)],
+            .settleStore(5), .settled(wake: true), .init()),
+        .init(
+            "settling leaves a polling owner with no input waiting asleep (its client's next line wakes it)",
+            given: [.adopt, .awaitStore(5), .prepareToSleep(seen: nil, sawAwaitingStore: true)], .settleStore(5),
+            .settled(wake: false), .init(wait: .poll)),
         .init(
             "settling another id leaves the polling owner asleep",
-            given: [.adopt, .awaitStore(5), .sleep(seen: nil, sawAwaitingStore: true)], .settleStore(4),
+            given: [.adopt, .awaitStore(5), .prepareToSleep(seen: nil, sawAwaitingStore: true)], .settleStore(4),
             .settled(wake: false), .init(wait: .poll, awaiting: 5)),
         .init(
             "settling does not wake an owner that is not polling", given: [.adopt, .awaitStore(5), .turn],
@@ -433,15 +440,15 @@ import Testing
             .settled(wake: false), .init(.taken, unsent: 10, wait: .token, closing: now)),
         .init(
             "the owner does not sleep when the store settled since it looked",
-            given: [.adopt, .awaitStore(5), .turn, .settleStore(5)], .sleep(seen: nil, sawAwaitingStore: true),
-            .sleep(pollOut: nil), .init()),
+            given: [.adopt, .awaitStore(5), .turn, .settleStore(5)], .prepareToSleep(seen: nil, sawAwaitingStore: true),
+            .sleeps(pollOut: nil), .init()),
         .init(
             "the owner does not sleep on a wait it has not seen", given: [.adopt, .turn, .awaitStore(5)],
-            .sleep(seen: nil, sawAwaitingStore: false), .sleep(pollOut: nil), .init(awaiting: 5)),
+            .prepareToSleep(seen: nil, sawAwaitingStore: false), .sleeps(pollOut: nil), .init(awaiting: 5)),
         .init(
             "settling a retired outbox's broadcast wakes nobody",
-            given: [.adopt, .awaitStore(5), .sleep(seen: nil, sawAwaitingStore: true), .retire], .settleStore(5),
-            .settled(wake: false), .init(.retired)),
+            given: [.adopt, .awaitStore(5), .prepareToSleep(seen: nil, sawAwaitingStore: true, wakeOnSettle: true), .retire],
+            .settleStore(5), .settled(wake: false), .init(.retired)),
     ]
 
     @Test(arguments: transitions)
