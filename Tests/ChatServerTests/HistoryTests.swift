@@ -198,6 +198,7 @@ private let welcome = "Welcome to chatroom! Type /help for the commands."
             let last = try visit(server.port, after: lastID) { _ in true }
             got += last.history + last.live
             #expect(got.count == texts.count)
+            #expect(!server.log.contains("Sanitizer"), "\(server.log)")
             if got != texts {
                 let index =
                     zip(got, texts).enumerated().first { $0.element.0 != $0.element.1 }?.offset

@@ -146,6 +146,7 @@ import Testing
                 #expect(failures.allSatisfy { $0.contains("error=the message store cannot write: disk I/O error") })
                 #expect(!server.log.contains("limited"), "the log holds message text: \(server.log)")
                 #expect(!server.log.contains("still here"), "the log holds message text: \(server.log)")
+                #expect(!server.log.contains("Sanitizer"), "\(server.log)")
             }
             // Without the limit, everything that was delivered is there, and the store takes messages again.
             let server = try ServerProcess(arguments: ["--store", store])
