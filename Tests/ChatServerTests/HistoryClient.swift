@@ -1,7 +1,7 @@
+import ChatSystem
 import ChatTestSupport
 import Foundation
 import Glibc
-import Synchronization
 
 /// A broadcast as a client saw it: live with ids and time on (`@id=ID;time=TIME MSG FROM TEXT`), or as
 /// `/history` and `/search` give it (`HISTORY ID TIME FROM TEXT`, `FOUND ...`).
@@ -128,8 +128,9 @@ final class Flooder: @unchecked Sendable {
     let client: LineClient
     let name: String
     let texts: [String]
-    /// `MSG` lines received so far, and whether the thread is done.
-    let progress = Mutex((messages: 0, finished: false))
+    /// `MSG` lines received so far, and whether the thread is done. A pthread mutex (`Locked`), which
+    /// ThreadSanitizer sees order the thread's work before the test's reading of it.
+    let progress = Locked((messages: 0, finished: false))
     static let window = 16
 
     init(client: LineClient, name: String, texts: [String]) {

@@ -115,6 +115,12 @@ private let welcome = "Welcome to chatroom! Type /help for the commands."
         var lastID: UInt64
     }
 
+    /// Whether `line` is a `JOIN` or a `LEAVE`, with a `time` tag or without (before `/caps` took effect).
+    private static func isJoinOrLeave(_ line: String) -> Bool {
+        let event = line.hasPrefix("@time=") ? line.split(separator: " ", maxSplits: 1).last ?? "" : Substring(line)
+        return event.hasPrefix("JOIN ") || event.hasPrefix("LEAVE ")
+    }
+
     /// Connects, asks for ids and for the history after `lastID` (page after page until one is short), and
     /// reads live broadcasts until `enough` holds; then closes.
     private func visit(_ port: Int, after lastID: UInt64, until enough: (Visit) -> Bool) throws -> Visit {
@@ -152,9 +158,7 @@ private let welcome = "Welcome to chatroom! Type /help for the commands."
                 page = 0
             } else if line == "PONG done" {
                 return visit
-            } else if !(line.hasPrefix("WELCOME ") || line == "CAPS ids time" || line.hasSuffix(" quit")
-                || line.contains(" JOIN ") || line.contains(" LEAVE ") || line.hasPrefix("JOIN "))
-            {
+            } else if !(line.hasPrefix("WELCOME ") || line == "CAPS ids time" || Self.isJoinOrLeave(line)) {
                 throw TestFailure("unexpected \(line)")
             }
             if historyDone && !pinged && enough(visit) {
@@ -194,6 +198,7 @@ private let welcome = "Welcome to chatroom! Type /help for the commands."
             let last = try visit(server.port, after: lastID) { _ in true }
             got += last.history + last.live
             #expect(got.count == texts.count)
+            #expect(!server.log.contains("Sanitizer"), "\(server.log)")
             if got != texts {
                 let index =
                     zip(got, texts).enumerated().first { $0.element.0 != $0.element.1 }?.offset
@@ -203,6 +208,35 @@ private let welcome = "Welcome to chatroom! Type /help for the commands."
                         rawValue: "got \(got.count) messages; the first difference at \(index):"
                             + " \(got.dropFirst(index).prefix(3)) instead of \(texts.dropFirst(index).prefix(3))"))
             }
+        }
+    }
+
+    @Test func retainDaysRemovesOlderMessagesAndIdsGoOn() throws {
+        try withTemporaryDirectory { folder in
+            let path = folder + "/history.sqlite"
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let day: Int64 = 86_400_000
+            do {
+                // Three messages from three days ago and two from an hour ago, as an earlier run kept them.
+                let store = try SQLiteMessageStore(path: path)
+                try store.append(
+                    (1...5).map { id in
+                        ChatStore.StoredMessage(
+                            id: id, time: id <= 3 ? now - 3 * day : now - day / 24, from: "alice", text: "m\(id)")
+                    })
+            }
+            let server = try ServerProcess(arguments: ["--store", path, "--retain-days", "1"])
+            #expect(server.log.contains("last-id=5"), "\(server.log)")
+            let (bob, _) = try join(server.port)
+            let kept = try poll(timeout: .seconds(10)) {
+                try bob.wholeHistory()
+            } until: {
+                $0.count <= 2
+            }
+            #expect(kept.map(\.id) == [4, 5])
+            #expect(kept.map(\.text) == ["m4", "m5"])
+            try bob.enableIDsAndTime()
+            #expect(try broadcast(["m6"], from: bob, as: "user1").map(\.id) == [6])
         }
     }
 
