@@ -58,9 +58,7 @@ extension EndToEndTests {
     }
 
     @Test(
-        .disabled(
-            "flaky under a loaded full run: two PgUps pressed while older messages load can leave them out of order; "
-                + "open in the history issue"))
+        .disabled("flaky under a loaded full run: two PgUps while older messages load can misplace them (open)"))
     func pageUpAtTheTopLoadsOlderMessagesInPlaceUntilTheStartOfTheHistory() throws {
         try withTemporaryStore { store in
             try withTmux { tmux in
