@@ -234,12 +234,14 @@ final class Registry: Sendable {
 
     /// Delivers broadcasts the store has committed, in id order, to every member now in the room, and lets
     /// their senders go on.
+    ///
+    /// A group is sent at once, past the cork: the writer already gathered it by the cork's rule (see
+    /// ``StoreWriter``), so holding it back again would only add the wait twice.
     func deliverStored(_ messages: [PendingMessage]) -> Unsent {
-        let now = monotonicNanoseconds()
-        return state.withLock { state in
+        state.withLock { state in
             var delivery = Delivery()
             for pending in messages {
-                deliver(pending.message, toAllIn: state, now: now, &delivery)
+                deliver(pending.message, toAllIn: state, now: nil, &delivery)
                 state.deliveredUpTo = pending.message.id
                 pending.sender.settleStore(pending.message.id)
             }
@@ -361,7 +363,9 @@ final class Registry: Sendable {
     }
 
     /// Queues a broadcast for every member, with its id and time for those who asked for them.
-    private func deliver(_ message: StoredMessage, toAllIn state: State, now: UInt64, _ delivery: inout Delivery) {
+    ///
+    /// - Parameter now: When it happened, for the cork; `nil` sends it at once.
+    private func deliver(_ message: StoredMessage, toAllIn state: State, now: UInt64?, _ delivery: inout Delivery) {
         let event = Event.message(from: message.from, text: message.text)
         deliver(TaggedLines(event, tags: Tags(id: message.id, time: message.time)), toAllIn: state, now: now, &delivery)
     }
@@ -369,7 +373,7 @@ final class Registry: Sendable {
     /// Queues each member the variant of a room event its capabilities select.
     @inline(__always)
     private func deliver(
-        _ lines: TaggedLines, toAllIn state: State, except: UInt64? = nil, now: UInt64, _ delivery: inout Delivery
+        _ lines: TaggedLines, toAllIn state: State, except: UInt64? = nil, now: UInt64?, _ delivery: inout Delivery
     ) {
         var lines = lines
         delivery.unsent.reserveCapacity(forMore: state.members.count)

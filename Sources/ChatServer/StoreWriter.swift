@@ -25,8 +25,9 @@ public struct Retention: Sendable, Equatable {
 /// message is durable before it is delivered, a group costs one commit, and a group is small enough that
 /// delivering it at once cannot by itself take a healthy reader past its send queue limit. When the store
 /// cannot write, the group is refused (each sender gets `ERROR unavailable`), the log says so once, and the
-/// next broadcast tries again; the log says so again once a write (a group's or the pruner's) succeeds. Between groups, when nothing
-/// waits, it prunes in small batches, so pruning never holds up delivery for long.
+/// next broadcast tries again; the log says so again once a write (a group's or the pruner's) succeeds.
+/// Between groups, when nothing waits, it prunes and brings the full-text index up, each in small
+/// batches, so neither holds up delivery for long; it is the store's only writer.
 final class StoreWriter: Sendable {
     /// The most messages one group commits.
     static let maxGroup = 256
@@ -34,6 +35,12 @@ final class StoreWriter: Sendable {
     static let pruneBatch = 500
     /// How often the writer looks for messages to prune, in nanoseconds.
     static let pruneInterval: UInt64 = 5_000_000_000
+    /// The messages one indexing transaction adds (``MessageStore/catchUp(atLeast:atMost:)``): while
+    /// broadcasts flow, the index waits until this many are due, so a broadcast waits at most one such batch
+    /// (about 2 ms), and FTS5's cost per transaction is shared by many messages.
+    static let indexBatch = 256
+    /// How long without a group before the room counts as quiet and the index takes the rest, in nanoseconds.
+    static let quietInterval: UInt64 = 200_000_000
 
     private struct State {
         var stopped = false
@@ -83,12 +90,17 @@ final class StoreWriter: Sendable {
         defer { state.withLock { $0.running = false } }
         var failing = false
         var nextPrune = monotonicNanoseconds()
+        var commits = CommitTimes()
         while true {
             waker.drain()
+            if !commits.leftWaiting, let coalescing = registry.flusher?.coalescing, registry.hasPending {
+                commits.waitForGroup(coalescing)
+            }
             // At most an eighth of the send queue limit of text: a group delivered at once never fills a healthy
             // reader's queue by itself.
             let group = registry.takePending(maxCount: Self.maxGroup, maxBytes: registry.sendQueueLimit / 8)
             if !group.isEmpty {
+                commits.record(leaving: registry.hasPending)
                 commit(group, failing: &failing)
                 continue
             }
@@ -99,8 +111,53 @@ final class StoreWriter: Sendable {
                 if pruneOnce(failing: &failing) == Self.pruneBatch { continue }
                 nextPrune = now + Self.pruneInterval
             }
+            // The index, a batch at a time while broadcasts flow, and the rest once the room is quiet.
+            var wakeAt = nextPrune
+            if commits.unindexed {
+                let quiet = now >= commits.last + Self.quietInterval
+                if (try? store.catchUp(atLeast: quiet ? 1 : Self.indexBatch, atMost: Self.indexBatch)) ?? 0 > 0 {
+                    continue
+                }
+                if quiet {
+                    commits.unindexed = false
+                } else {
+                    wakeAt = min(wakeAt, commits.last + Self.quietInterval)
+                }
+            }
             var waker = pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0)
-            _ = poll(&waker, 1, Int32((nextPrune - min(nextPrune, now)) / 1_000_000 + 1))
+            _ = poll(&waker, 1, Int32((wakeAt - min(wakeAt, now)) / 1_000_000 + 1))
+        }
+    }
+
+    /// When the writer committed its last two groups, to gather a steady stream of broadcasts into one group a
+    /// cork interval.
+    ///
+    /// The store's groups follow the cork's rule (``WriteCoalescing``): a broadcast that comes while the room
+    /// is quiet is committed at once; while broadcasts come steadily a group is committed at most once an
+    /// interval, and what came meanwhile goes with it. This costs no latency the cork did not already cost:
+    /// the lines of a group reach connections last written about an interval before, which the cork sends at
+    /// once. It saves a commit (and a wake-up of this thread) for every broadcast but one of each group.
+    private struct CommitTimes {
+        var last: UInt64 = 0
+        var previous: UInt64 = 0
+        /// Whether the last group left broadcasts waiting (it was full): the next one goes at once.
+        var leftWaiting = false
+        /// Whether messages committed since the index last caught up may wait for it.
+        var unindexed = true
+
+        /// Waits until the cork's deadline for a group, if a steady stream is being committed.
+        func waitForGroup(_ coalescing: WriteCoalescing) {
+            let now = monotonicNanoseconds()
+            guard let deadline = coalescing.deadline(now: now, lastWrite: last, previousWrite: previous) else { return }
+            sleep(untilMonotonic: deadline)
+        }
+
+        /// Records a group taken now; `more` says whether broadcasts were left waiting.
+        mutating func record(leaving more: Bool) {
+            previous = last
+            last = monotonicNanoseconds()
+            leftWaiting = more
+            unindexed = true
         }
     }
 

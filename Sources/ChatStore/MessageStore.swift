@@ -60,9 +60,24 @@ public protocol MessageStore: AnyObject, Sendable {
     ///   - limit: The most messages one call removes.
     /// - Returns: How many messages were removed.
     func prune(keepNewest: Int, olderThanMilliseconds: Int64?, limit: Int) throws(StoreError) -> Int
+
+    /// Does upkeep that ``append(_:)`` leaves for later, a bounded step at a time: for SQLite, adding
+    /// appended messages to the full-text index (searches match what is not indexed yet themselves, so this
+    /// is about cost, never about what a search finds).
+    ///
+    /// Call it from the thread that appends, when no broadcast waits: a step is one short transaction.
+    ///
+    /// - Parameters:
+    ///   - minimum: Do nothing unless at least this much is due (1: anything).
+    ///   - limit: The most messages one step takes.
+    /// - Returns: How many messages the step took (0: nothing done).
+    func catchUp(atLeast minimum: Int, atMost limit: Int) throws(StoreError) -> Int
 }
 
 extension MessageStore {
+    /// No upkeep to do.
+    public func catchUp(atLeast minimum: Int, atMost limit: Int) throws(StoreError) -> Int { 0 }
+
     /// Prunes in batches of `batch` until nothing more is due (see ``prune(keepNewest:olderThanMilliseconds:limit:)``).
     ///
     /// - Returns: How many messages were removed in all.

@@ -21,11 +21,8 @@ extension SQLiteMessageStore {
         private let committed = Locked(false)
         private let stopping = Locked(false)
         private let thread = Locked<pthread_t?>(nil)
-        /// What else the thread does each round, before the checkpoint (the store's index catching up).
-        private let work: @Sendable () -> Void
 
-        init(path: String, intervalMilliseconds: Int32, work: @escaping @Sendable () -> Void) throws(SQLiteFailure) {
-            self.work = work
+        init(path: String, intervalMilliseconds: Int32) throws(SQLiteFailure) {
             connection = try Connection(path: path, flags: SQLITE_OPEN_READWRITE)
             checkpoint = try connection.prepare("PRAGMA wal_checkpoint(PASSIVE)")
             interval = intervalMilliseconds
@@ -65,7 +62,6 @@ extension SQLiteMessageStore {
             var descriptor = pollfd(fd: waker.fd, events: Int16(POLLIN), revents: 0)
             while !stopping.withLock({ $0 }) {
                 if poll(&descriptor, 1, interval) > 0 { waker.drain() }
-                work()
                 let due = committed.withLock { due in
                     defer { due = false }
                     return due

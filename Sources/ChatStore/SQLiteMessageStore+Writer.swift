@@ -16,7 +16,8 @@ extension SQLiteMessageStore {
         private let raiseHighWater: Statement
         private let indexRange: Statement
         private let recordIndexed: Statement
-        /// The highest id ever stored.
+        /// The highest id ever stored: the newest message's, or `store_meta`'s `high_water_id` (which only a
+        /// prune writes, before it removes messages) when that is higher.
         private(set) var lastID: UInt64
         /// Every message up to this id is in the full-text index (see ``indexPending(limit:)``).
         private(set) var indexedUpTo: UInt64
@@ -74,9 +75,8 @@ extension SQLiteMessageStore {
                     try insert.bind(4, message.text)
                     try insert.run()
                 }
-                // One small write per group, so that ids never go back even if every row were deleted.
-                try raiseHighWater.bind(1, Int64(last))
-                try raiseHighWater.run()
+                // No write of the high-water mark here: while a message is stored its id is the mark, and a
+                // prune records the mark before it removes any (one page less for every group to write).
                 try commit.run()
             } catch {
                 rollBack()
@@ -132,6 +132,9 @@ extension SQLiteMessageStore {
                     try commit.run()
                     return 0
                 }
+                // Ids never go back, even once pruning had removed every message up to the newest.
+                try raiseHighWater.bind(1, Int64(lastID))
+                try raiseHighWater.run()
                 // Only indexed messages are in the index; past them, the index starts after what goes.
                 try unindex.bind(1, min(end, Int64(indexedUpTo)))
                 try unindex.run()

@@ -5,9 +5,11 @@ import Glibc
 /// The room's history in an SQLite file: WAL mode, a full-text index (FTS5) over the texts, forward
 /// migrations.
 ///
-/// **Threads.** One writer connection, behind its own lock, does ``append(_:)`` and
-/// ``prune(keepNewest:olderThanMilliseconds:limit:)``; the server calls both from one store thread, so the
-/// lock is never contended there (it only keeps other callers correct). Queries use separate reader
+/// **Threads.** One writer connection, behind its own lock, does every write: ``append(_:)``,
+/// ``prune(keepNewest:olderThanMilliseconds:limit:)`` and ``catchUp(atLeast:atMost:)`` (the full-text
+/// index). The server calls all three from its one store thread, so that lock, the only one of the store's
+/// held across a disk write, is never waited for (it only keeps other callers correct); ``lastID`` and
+/// ``count`` are kept apart, behind a lock held for no I/O. Queries use separate reader
 /// connections (``Options/readers``, each behind its own lock, taken in turn), so in WAL mode a read never
 /// waits for the writer nor the writer for a read: a reader sees the last commit made before its query began.
 /// A thread of the store's own copies the write-ahead log into the file (``Checkpointer``), so that no append
@@ -44,6 +46,8 @@ public final class SQLiteMessageStore: MessageStore {
     /// The file's path, as given.
     public let path: String
     private let writer: Locked<Writer>
+    /// The writer's ``Writer/lastID`` and ``Writer/count``, as of its last write, for any thread to read.
+    private let counts: Locked<(lastID: UInt64, count: Int)>
     private let readers: [Locked<Reader>]
     private let nextReader = Locked(0)
     private let checkpointer: Checkpointer
@@ -68,9 +72,8 @@ public final class SQLiteMessageStore: MessageStore {
             let writer = Locked(
                 try Writer(connection, journalSizeLimit: options.journalSizeLimitBytes, checkpointsApart: true))
             self.writer = writer
-            checkpointer = try Checkpointer(path: path, intervalMilliseconds: options.checkpointIntervalMilliseconds) {
-                Self.catchUpIndex(writer)
-            }
+            counts = Locked(writer.withLock { ($0.lastID, $0.count) })
+            checkpointer = try Checkpointer(path: path, intervalMilliseconds: options.checkpointIntervalMilliseconds)
             if !checkpointer.start() {
                 // No thread: the writer checkpoints by itself; searches match what is not indexed themselves.
                 try connection.execute("PRAGMA wal_autocheckpoint = 1000")
@@ -99,15 +102,24 @@ public final class SQLiteMessageStore: MessageStore {
 
     public var keepsMessages: Bool { true }
 
-    public var lastID: UInt64 { writer.withLock { $0.lastID } }
+    public var lastID: UInt64 { counts.withLock { $0.lastID } }
 
     /// The number of messages stored now.
-    public var count: Int { writer.withLock { $0.count } }
+    public var count: Int { counts.withLock { $0.count } }
 
     public func append(_ messages: [StoredMessage]) throws(StoreError) {
         guard !messages.isEmpty else { return }
-        try writer.withLock { (writer: inout Writer) throws(StoreError) in try writer.append(messages) }
+        try write { (writer: Writer) throws(StoreError) in try writer.append(messages) }
         checkpointer.noteCommit()
+    }
+
+    /// Runs a write on the writer connection, then publishes its ``lastID`` and ``count``.
+    private func write<Result>(_ body: (Writer) throws(StoreError) -> Result) throws(StoreError) -> Result {
+        let (result, lastID, count) = try writer.withLock { (writer: inout Writer) throws(StoreError) in
+            (try body(writer), writer.lastID, writer.count)
+        }
+        counts.withLock { $0 = (lastID, count) }
+        return result
     }
 
     public func latest(_ count: Int) throws(StoreError) -> [StoredMessage] {
@@ -133,25 +145,22 @@ public final class SQLiteMessageStore: MessageStore {
         }
     }
 
-    /// Brings the full-text index up to date, a batch at a time (each its own short transaction, so an append
-    /// waits at most one batch); the checkpoint thread calls it every round.
-    static func catchUpIndex(_ writer: Locked<Writer>) {
-        for _ in 0..<16 {
-            let moved = writer.withLock { (writer: inout Writer) -> Int in
-                (try? writer.indexPending(limit: Self.indexBatch)) ?? 0
-            }
-            if moved < Self.indexBatch { return }
+    /// Adds up to `limit` appended messages to the full-text index in one transaction, when at least
+    /// `minimum` wait for it.
+    ///
+    /// Appends leave the index to this (see ``Writer/indexPending(limit:)``): FTS5 costs far less a message
+    /// indexed a few hundred at a time than one committed alone.
+    public func catchUp(atLeast minimum: Int, atMost limit: Int) throws(StoreError) -> Int {
+        try write { (writer: Writer) throws(StoreError) in
+            writer.lastID - writer.indexedUpTo < UInt64(max(1, minimum)) ? 0 : try writer.indexPending(limit: limit)
         }
     }
 
-    /// Brings the full-text index up to date now (the checkpoint thread does it every round; searches never
-    /// need it, since they match what is not indexed yet themselves).
-    public func catchUpIndex() {
-        Self.catchUpIndex(writer)
+    /// Brings the full-text index up to date now (searches never need it, since they match what is not
+    /// indexed yet themselves).
+    public func catchUpIndex() throws(StoreError) {
+        while try catchUp(atLeast: 1, atMost: 512) > 0 {}
     }
-
-    /// The most messages one indexing transaction adds.
-    static let indexBatch = 512
 
     public func search(_ text: String, limit: Int) throws(StoreError) -> [StoredMessage] {
         guard limit > 0, let query = SearchQuery.match(for: text) else { return [] }
@@ -162,7 +171,7 @@ public final class SQLiteMessageStore: MessageStore {
 
     public func prune(keepNewest: Int, olderThanMilliseconds: Int64?, limit: Int) throws(StoreError) -> Int {
         guard limit > 0, keepNewest > 0 || olderThanMilliseconds != nil else { return 0 }
-        let removed = try writer.withLock { (writer: inout Writer) throws(StoreError) in
+        let removed = try write { (writer: Writer) throws(StoreError) in
             try writer.prune(keepNewest: keepNewest, olderThan: olderThanMilliseconds, limit: limit)
         }
         if removed > 0 { checkpointer.noteCommit() }

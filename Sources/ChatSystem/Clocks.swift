@@ -17,9 +17,15 @@ public func processCPUNanoseconds() -> UInt64 {
     nanoseconds(of: CLOCK_PROCESS_CPUTIME_ID)
 }
 
-@inlinable @usableFromInline
+@inlinable
 func nanoseconds(of clock: clockid_t) -> UInt64 {
     var now = timespec()
     clock_gettime(clock, &now)
     return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+}
+
+/// Sleeps until ``monotonicNanoseconds()`` reaches `deadline` (at once when it has), signals or not.
+public func sleep(untilMonotonic deadline: UInt64) {
+    var until = timespec(tv_sec: Int(deadline / 1_000_000_000), tv_nsec: Int(deadline % 1_000_000_000))
+    while clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, nil) == EINTR {}
 }

@@ -54,6 +54,24 @@ private let welcome = "Welcome to chatroom! Type /help for the commands."
         }
     }
 
+    @Test func theWriterIndexesWhatItStoredOnceTheRoomIsQuiet() throws {
+        try withTemporaryDirectory { folder in
+            let store = folder + "/history.sqlite"
+            let server = try ServerProcess(arguments: ["--store", store, "--rate", "0"])
+            let (alice, _) = try join(server.port)
+            try alice.enableIDsAndTime()
+            let sent = try broadcast((1...300).map { "note \($0)" }, from: alice, as: "user1")
+            // The index takes 256 at a time while messages come, and the rest once none came for 200 ms.
+            var indexed: Int64?
+            let caughtUp = try eventually(timeout: .seconds(10)) {
+                indexed = try integer("SELECT value FROM store_meta WHERE key = 'indexed_id'", in: store)
+                return indexed == 300
+            }
+            #expect(caughtUp, "indexed_id is \(String(describing: indexed))")
+            #expect(try alice.answer(to: "/search note") == sent.suffix(50).map(\.foundLine))
+        }
+    }
+
     @Test func retainKeepsTheNewestMessagesAndIdsGoOnAfterARestart() throws {
         try withTemporaryDirectory { folder in
             let arguments = ["--store", folder + "/history.sqlite", "--retain", "5"]
@@ -459,5 +477,24 @@ private let welcome = "Welcome to chatroom! Type /help for the commands."
             #expect(storeFiles(in: folder) == (bad == .missingFolder ? [] : ["history.sqlite"]))
             chmod(path, 0o644)
         }
+    }
+}
+
+/// The first column of the first row `sql` gives on the store at `path`, read as another program would while
+/// the server runs.
+private func integer(_ sql: String, in path: String) throws -> Int64? {
+    var handle: OpaquePointer?
+    var statement: OpaquePointer?
+    defer {
+        sqlite3_finalize(statement)
+        sqlite3_close(handle)
+    }
+    guard sqlite3_open_v2(path, &handle, SQLITE_OPEN_READONLY, nil) == SQLITE_OK,
+        sqlite3_prepare_v2(handle, sql, -1, &statement, nil) == SQLITE_OK
+    else { throw TestFailure("\(sql) on \(path): \(String(cString: sqlite3_errmsg(handle)))") }
+    switch sqlite3_step(statement) {
+    case SQLITE_ROW: return sqlite3_column_int64(statement, 0)
+    case SQLITE_DONE: return nil
+    default: throw TestFailure("\(sql) on \(path): \(String(cString: sqlite3_errmsg(handle)))")
     }
 }

@@ -114,7 +114,7 @@ import Testing
             }
             #expect(held == (1...point).map { message($0, "flood message \($0)") })
             #expect(try copy.search("flood", limit: 2).ids == [point - 1, point])
-            copy.catchUpIndex()
+            try copy.catchUpIndex()
             try rawConnection(copyPath).execute(
                 "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
             #expect(

@@ -43,7 +43,7 @@ import Testing
 
             let reopened = try SQLiteMessageStore(path: "\(directory)/store.db")
             #expect(try reopened.after(0, 1000) == (try store.after(0, 1000)))
-            store.catchUpIndex()
+            try store.catchUpIndex()
             try rawConnection(path).execute(
                 "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
             #expect(try rawConnection(path).text("PRAGMA integrity_check") == "ok")

@@ -162,6 +162,7 @@ import Testing
         for start in stride(from: ids.lowerBound, through: ids.upperBound, by: 100) {
             try store.append(messages(start...min(start + 99, ids.upperBound)))
         }
+        try store.catchUpIndex()
     }
 
     private func overwrite(_ path: String, at offset: Int, with bytes: [UInt8]) throws {

@@ -134,7 +134,10 @@ import Testing
                 let store = try SQLiteMessageStore(path: path)
                 try store.append(messages(1...5))
                 try store.append(messages(40...41))
+                // Pruning keeps the newest message, and records the highest id before it removes any.
+                #expect(try store.prune(keepNewest: 1, olderThanMilliseconds: nil, limit: 500) == 6)
             }
+            // So even with the last one deleted from outside, ids go on from 41.
             try rawConnection(path).execute(
                 "INSERT INTO messages_fts(messages_fts) VALUES ('delete-all'); DELETE FROM messages")
             let store = try SQLiteMessageStore(path: path)
@@ -172,6 +175,9 @@ import Testing
             #expect(try raw.text("PRAGMA journal_mode") == "wal")
             #expect(try raw.integer("PRAGMA user_version") == 1)
             #expect(try raw.integer("PRAGMA application_id") == 0x4348_4154)
+            // Appends leave the high-water mark to the newest id; a prune records it before removing any.
+            #expect(try raw.integer("SELECT value FROM store_meta WHERE key = 'high_water_id'") == 0)
+            #expect(try store.prune(keepNewest: 1, olderThanMilliseconds: nil, limit: 10) == 2)
             #expect(try raw.integer("SELECT value FROM store_meta WHERE key = 'high_water_id'") == 3)
         }
     }
@@ -192,15 +198,34 @@ import Testing
         try withTemporaryDirectory { directory in
             let store = try SQLiteMessageStore(path: "\(directory)/store.db")
             try store.append((1...40).map { message($0, $0 % 2 == 0 ? "lunch at noon \($0)" : "other \($0)") })
-            // Before the index caught up (the appends leave it to the checkpoint thread), after, and across both.
+            // Before the index caught up (the appends leave it to catchUp), after, and across both.
             let even = Array(stride(from: UInt64(2), through: 40, by: 2))
             #expect(try store.search("lunch", limit: 50).ids == even)
-            store.catchUpIndex()
+            try store.catchUpIndex()
             #expect(try store.search("lunch", limit: 50).ids == even)
             try store.append((41...60).map { message($0, $0 % 2 == 0 ? "LUNCH later \($0)" : "other \($0)") })
             #expect(try store.search("lunch", limit: 50).ids == even + Array(stride(from: UInt64(42), through: 60, by: 2)))
             #expect(try store.search("lunch", limit: 3).ids == [56, 58, 60])
             #expect(try store.search("lun*", limit: 12).ids == Array(stride(from: UInt64(38), through: 60, by: 2)))
+        }
+    }
+
+    @Test func theIndexCatchesUpInStepsOfAtMostTheLimitAndOnlyOnceTheMinimumIsDue() throws {
+        try withTemporaryDirectory { directory in
+            let path = "\(directory)/store.db"
+            let store = try SQLiteMessageStore(path: path)
+            try store.append((1...300).map { message($0, "text \($0)") })
+            func indexed() throws -> Int64? {
+                try rawConnection(path).integer("SELECT value FROM store_meta WHERE key = 'indexed_id'")
+            }
+            #expect(try indexed() == 0)
+            #expect(try store.catchUp(atLeast: 301, atMost: 256) == 0)
+            #expect(try store.catchUp(atLeast: 256, atMost: 256) == 256)
+            #expect(try indexed() == 256)
+            #expect(try store.catchUp(atLeast: 256, atMost: 256) == 0)
+            #expect(try store.catchUp(atLeast: 1, atMost: 256) == 44)
+            #expect(try store.catchUp(atLeast: 1, atMost: 256) == 0)
+            #expect(try indexed() == 300)
         }
     }
 
@@ -214,7 +239,7 @@ import Testing
             #expect(try store.prune(keepNewest: 100, olderThanMilliseconds: nil, limit: 50) == 50)
             #expect(try store.prune(keepNewest: 100, olderThanMilliseconds: nil) == 150)
             // FTS5 compares its index with the content table, token by token: once the index has caught up.
-            store.catchUpIndex()
+            try store.catchUpIndex()
             try rawConnection(path).execute(
                 "INSERT INTO messages_fts(messages_fts, rank) VALUES ('integrity-check', 1)")
             #expect(try store.search("shared", limit: 1000).ids == Array(201...300))
