@@ -294,10 +294,9 @@ extension ChatState {
     /// day than today (always, for a listing).
     private func storedLine(_ message: StoredMessage, inHistory: Bool) -> ChatLine {
         let time = LocalTime(message.time)
-        let earlier = time.date.flatMap { date in today.map { date < $0 } } ?? false
         return ChatLine(
             time: time, kind: messageKind(from: message.from, text: message.text), id: inHistory ? message.id : nil,
-            serverTime: message.time, showsDate: !inHistory || earlier)
+            serverTime: message.time, showsDate: !inHistory || isBeforeToday(time))
     }
 
     /// Lists stored messages at the bottom under a note, outside the history.
