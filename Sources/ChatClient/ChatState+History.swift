@@ -100,11 +100,35 @@ extension ChatState {
         case askOlder
     }
 
+    /// What the view reaching the top of the scrollback does: asks for older messages (a note on top says
+    /// they are on their way), or, once, notes the start of the history or a server that keeps none.
+    /// ``ChatConnection/reachedTopOfHistory(count:state:at:)`` sends the query.
+    ///
+    /// - Parameters:
+    ///   - count: How many older messages to ask for.
+    ///   - time: The time of the note.
+    ///   - send: Sends the query to the server; returns whether it went out.
+    /// - Returns: Whether a note went on top of the scrollback (for the caller to bring into view).
+    mutating func reachedTopOfHistory(count: Int, at time: LocalTime, send: (HistoryQuery) -> Bool) -> Bool {
+        switch topOfHistoryReached(at: time) {
+        case .nothing: return false
+        case .noted: return true
+        case .askOlder:
+            guard let query = historyQuery(for: .older, count: count), send(query) else { return false }
+            sentHistoryRequest(.older, query: query, at: time)
+            return true
+        }
+    }
+
     /// Decides what the top of the pane calls for, adding the note about the start of the history (or
     /// about a server without one) the first time.
+    ///
+    /// While an answer that goes on top is on its way (older messages, or the recent history), the top
+    /// calls for nothing: a second request would ask for the same place, and the note saying they load
+    /// would end up below the lines of the first answer.
     mutating func topOfHistoryReached(at time: LocalTime) -> TopOfHistory {
         guard link == .connected, store.loadingNote == nil,
-            !store.requests.contains(where: { $0.isHistory(.older) })
+            !store.requests.contains(where: { $0.isHistory(.older) || $0.isHistory(.recent) })
         else { return .nothing }
         switch store.support {
         case .unknown:
