@@ -379,10 +379,78 @@ import Testing
         answer(&state, [stored(1, 1, "one")])
         for id: UInt64 in 2...5 { state.apply(live(id, "live \(id)"), at: noon) }
         #expect(state.lines.isFull)
-        #expect(state.topOfHistoryReached(at: noon) == .nothing)
         // Message 1 fell off: a stored copy of it would be shown again.
         #expect(!state.store.ids.contains(1))
         #expect(state.store.ids == [2, 3, 4, 5])
+        #expect(state.historyQuery(for: .older, count: 50) == nil)
+        #expect(state.topOfHistoryReached(at: noon) == .noted)
+        #expect(!state.awaitsHistory)
+    }
+
+    /// The note at the top of a full scrollback of `capacity` lines.
+    private func fullNote(_ capacity: Int) -> String {
+        "12:01 -- the pane holds its newest \(capacity) lines; /search finds older messages"
+    }
+
+    @Test func olderMessagesAreAskedForOnlyAsFarAsTheScrollbackHasRoom() throws {
+        var state = withCapabilities(scrollback: 6)
+        try ask(&state, .recent, count: 2)
+        answer(&state, [stored(20, 1, "twenty"), stored(21, 1, "twenty-one")])
+        // Four lines held, room for two: the loading note goes while the answer takes its place.
+        #expect(state.historyQuery(for: .older, count: 50) == .before(id: 20, count: 2))
+        try ask(&state, .older, count: 50)
+        answer(&state, [stored(18, 1, "eighteen"), stored(19, 1, "nineteen")])
+        let messages = [18, 19, 20, 21].map { stored(UInt64($0), 1, "") }
+        #expect(
+            text(state) == [
+                "\(stamp(messages[0])) <bob> eighteen", "\(stamp(messages[1])) <bob> nineteen",
+                "\(stamp(messages[2])) <bob> twenty", "\(stamp(messages[3])) <bob> twenty-one",
+                "12:01 -- connected to 127.0.0.1:7777", "12:01 * hi (you are alice)",
+            ])
+        #expect(state.lines.isFull)
+        // A full answer of two: the start of the history is not known, but nothing more fits.
+        #expect(state.historyQuery(for: .older, count: 50) == nil)
+    }
+
+    @Test func theTopOfAFullScrollbackAsksNothingAndSaysSoInPlaceOfItsOldestLine() throws {
+        var state = withCapabilities(scrollback: 5)
+        try ask(&state, .recent, count: 3)
+        answer(&state, [stored(20, 1, "twenty"), stored(21, 1, "twenty-one"), stored(22, 1, "twenty-two")])
+        #expect(state.lines.isFull)
+        let outcome = state.reachedTopOfHistory(count: 50, at: noon) { _ in
+            Issue.record("a full scrollback asked for older messages")
+            return true
+        }
+        #expect(outcome)
+        let kept = [21, 22].map { stored(UInt64($0), 1, "") }
+        let rest = [
+            "\(stamp(kept[0])) <bob> twenty-one", "\(stamp(kept[1])) <bob> twenty-two",
+            "12:01 -- connected to 127.0.0.1:7777", "12:01 * hi (you are alice)",
+        ]
+        #expect(text(state) == [fullNote(5)] + rest)
+        // Message 20 gave its place: a stored copy of it would be shown again.
+        #expect(state.store.ids == [21, 22])
+        #expect(!state.awaitsHistory)
+        // Once is enough while the note is on top.
+        #expect(state.topOfHistoryReached(at: noon) == .nothing)
+        #expect(text(state) == [fullNote(5)] + rest)
+
+        // A new line pushes the note off; the top says so again, in place of the oldest line.
+        state.apply(live(23, "twenty-three"), at: noon)
+        #expect(text(state) == rest + ["\(liveStamp) <bob> twenty-three"])
+        #expect(state.topOfHistoryReached(at: noon) == .noted)
+        #expect(text(state) == [fullNote(5)] + rest.dropFirst() + ["\(liveStamp) <bob> twenty-three"])
+    }
+
+    @Test func theStartOfTheHistoryOnTopOfAFullScrollbackStaysThere() throws {
+        var state = withCapabilities(scrollback: 5)
+        try ask(&state, .recent, count: 3)
+        answer(&state, [stored(21, 1, "twenty-one"), stored(22, 1, "twenty-two")])
+        #expect(state.topOfHistoryReached(at: noon) == .noted)
+        #expect(state.lines.isFull)
+        #expect(text(state).first == "12:01 -- the start of the history")
+        #expect(state.topOfHistoryReached(at: noon) == .nothing)
+        #expect(text(state).first == "12:01 -- the start of the history")
     }
 
     @Test func olderMessagesThatComeAfterAClearAreDropped() throws {

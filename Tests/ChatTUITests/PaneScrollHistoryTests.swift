@@ -75,8 +75,8 @@ import Testing
     }
 
     /// Connected, welcomed, capabilities on, the recent history (84 messages) asked for.
-    private func connected() throws -> Pane {
-        var state = ChatState(address: address)
+    private func connected(scrollback: Int = 10_000) throws -> Pane {
+        var state = ChatState(address: address, scrollback: scrollback)
         state.apply(.connected(address), at: now)
         state.apply(.received(.welcome(name: "alice", text: "hi")), at: now)
         state.apply(.received(.caps([.ids, .time])), at: now)
@@ -146,5 +146,25 @@ import Testing
         #expect(pane.rows == (116...143).map(row))
         #expect(!pane.state.lines.elements.contains { $0.kind == .notice("loading older messages…") })
         #expect(pane.state.lines.elements.compactMap(\.id) == Array(33...201))
+    }
+
+    @Test func pageUpAtTheTopOfAFullScrollbackAsksNothingAndShowsANoteOnTop() throws {
+        // Room for 90 lines: the recent history and the connection's lines take 86.
+        var pane = try connected(scrollback: 90)
+        pane.answer(stored(117...200))
+        for _ in 0..<3 { pane.pageUp() }
+        // Older messages are asked for only as far as there is room.
+        #expect(pane.sent == [.latest(count: 84), .before(id: 117, count: 4)])
+        pane.answer(stored(113...116))
+        #expect(pane.rows == (116...143).map(row))
+        #expect(pane.state.lines.isFull)
+
+        pane.pageUp()
+        let note = "\(now) -- the pane holds its newest 90 lines; /search finds older messages"
+        #expect(pane.rows == [note] + (114...140).map(row))
+        pane.pageUp()
+        pane.wheelUp()
+        #expect(pane.rows == [note] + (114...140).map(row))
+        #expect(pane.sent.count == 2)
     }
 }
