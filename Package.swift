@@ -105,7 +105,9 @@ let package = Package(
             name: "ChatClientTests",
             dependencies: ["ChatClient", "ChatProtocol", "ChatServer", "ChatSystem", "ChatTestSupport"]
         ),
-        .testTarget(name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatTestSupport", "CNcursesw"]),
+        .testTarget(
+            name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatProtocol", "ChatTestSupport", "CNcursesw"]
+        ),
         // ChatStore: the transcripts' stores; CSQLite: stores made by a newer release, for the start-up checks.
         .testTarget(
             name: "ChatServerTests",

@@ -100,11 +100,7 @@ extension ChatConnection {
     /// - Returns: Whether a note went on top of the scrollback (for the caller to bring into view).
     @discardableResult
     public func reachedTopOfHistory(count: Int, state: inout ChatState, at time: LocalTime = .now()) -> Bool {
-        switch state.topOfHistoryReached(at: time) {
-        case .nothing: return false
-        case .noted: return true
-        case .askOlder: return requestHistory(.older, count: count, state: &state, at: time)
-        }
+        state.reachedTopOfHistory(count: count, at: time) { send(Command.history($0).wireLine) }
     }
 
     /// Sends `/ping TOKEN`, and records it so its `PONG` shows `lines` instead of itself.

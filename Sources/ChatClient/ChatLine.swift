@@ -42,15 +42,15 @@ public struct ChatLine: Equatable, Sendable {
         case dayChanged(LocalDate)
     }
 
-    /// When the line arrived (a live line), or when the server took the message (a stored one), in
-    /// local time.
+    /// When the server took the message or sent the event (a stored message, or a live line with a `time`
+    /// tag), or else when the line arrived, in local time.
     public var time: LocalTime
     /// What it says.
     public var kind: Kind
     /// The message's id in the server's store (v1.1), for a `MSG` that had one or a stored message in
     /// the history; `nil` for every other line, and for search results (which are not part of the history).
     public var id: UInt64?
-    /// When the server took the message (v1.1), when it said.
+    /// When the server took the message or sent the event (v1.1), when it said.
     public var serverTime: Timestamp?
     /// Whether the stamp shows the date as well as the time (`2026-11-30 15:41`).
     public var showsDate: Bool
@@ -61,7 +61,7 @@ public struct ChatLine: Equatable, Sendable {
     ///   - time: The local time it is stamped with.
     ///   - kind: What it says.
     ///   - id: The message's id in the server's store, if any.
-    ///   - serverTime: When the server took the message, if it said.
+    ///   - serverTime: When the server took the message or sent the event, if it said.
     ///   - showsDate: Whether the stamp shows the date.
     public init(
         time: LocalTime, kind: Kind, id: UInt64? = nil, serverTime: Timestamp? = nil, showsDate: Bool = false

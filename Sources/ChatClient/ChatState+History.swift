@@ -68,8 +68,10 @@ extension ChatState {
         case .recent:
             return .latest(count: count)
         case .older:
-            guard let oldest = oldestHeldID else { return nil }
-            return .before(id: oldest, count: count)
+            // No more than the scrollback has room for: a prepend keeps only what fits.
+            let room = lines.capacity - lines.count
+            guard let oldest = oldestHeldID, room > 0 else { return nil }
+            return .before(id: oldest, count: min(count, room))
         case .missed:
             guard let after = store.missedAfter else { return nil }
             return .after(id: after, count: HistoryQuery.counts.upperBound)
@@ -92,19 +94,44 @@ extension ChatState {
 
     /// What the top of the pane calls for, when the view reaches it.
     enum TopOfHistory: Equatable {
-        /// Nothing: a request is out, the history is not known yet, or the scrollback is full.
+        /// Nothing: a request is out, the history is not known yet, or the note the top calls for is
+        /// already on top.
         case nothing
-        /// A note went on top (the start of the history, or no history on this server).
+        /// A note went on top (the start of the history, no history on this server, or a full scrollback).
         case noted
         /// Older messages can be asked for.
         case askOlder
     }
 
+    /// What the view reaching the top of the scrollback does: asks for older messages (a note on top says
+    /// they are on their way), or, once, notes the start of the history or a server that keeps none.
+    /// ``ChatConnection/reachedTopOfHistory(count:state:at:)`` sends the query.
+    ///
+    /// - Parameters:
+    ///   - count: How many older messages to ask for.
+    ///   - time: The time of the note.
+    ///   - send: Sends the query to the server; returns whether it went out.
+    /// - Returns: Whether a note went on top of the scrollback (for the caller to bring into view).
+    mutating func reachedTopOfHistory(count: Int, at time: LocalTime, send: (HistoryQuery) -> Bool) -> Bool {
+        switch topOfHistoryReached(at: time) {
+        case .nothing: return false
+        case .noted: return true
+        case .askOlder:
+            guard let query = historyQuery(for: .older, count: count), send(query) else { return false }
+            sentHistoryRequest(.older, query: query, at: time)
+            return true
+        }
+    }
+
     /// Decides what the top of the pane calls for, adding the note about the start of the history (or
     /// about a server without one) the first time.
+    ///
+    /// While an answer that goes on top is on its way (older messages, or the recent history), the top
+    /// calls for nothing: a second request would ask for the same place, and the note saying they load
+    /// would end up below the lines of the first answer.
     mutating func topOfHistoryReached(at time: LocalTime) -> TopOfHistory {
         guard link == .connected, store.loadingNote == nil,
-            !store.requests.contains(where: { $0.isHistory(.older) })
+            !store.requests.contains(where: { $0.isHistory(.older) || $0.isHistory(.recent) })
         else { return .nothing }
         switch store.support {
         case .unknown:
@@ -112,14 +139,17 @@ extension ChatState {
         case .unavailable:
             guard !store.noHistoryNoted else { return .nothing }
             store.noHistoryNoted = true
-            return prependNote("this server keeps no history", at: time) ? .noted : .nothing
+            putNoteOnTop("this server keeps no history", at: time)
+            return .noted
         case .available:
+            if lines.isFull { return fullScrollbackNoted(at: time) }
             if store.reachedStart {
                 guard !store.startNoted else { return .nothing }
                 store.startNoted = true
-                return prependNote("the start of the history", at: time) ? .noted : .nothing
+                putNoteOnTop(Self.startNote, at: time)
+                return .noted
             }
-            guard !lines.isFull, oldestHeldID != nil else { return .nothing }
+            guard oldestHeldID != nil else { return .nothing }
             return .askOlder
         }
     }
@@ -294,10 +324,9 @@ extension ChatState {
     /// day than today (always, for a listing).
     private func storedLine(_ message: StoredMessage, inHistory: Bool) -> ChatLine {
         let time = LocalTime(message.time)
-        let earlier = time.date.flatMap { date in today.map { date < $0 } } ?? false
         return ChatLine(
             time: time, kind: messageKind(from: message.from, text: message.text), id: inHistory ? message.id : nil,
-            serverTime: message.time, showsDate: !inHistory || earlier)
+            serverTime: message.time, showsDate: !inHistory || isBeforeToday(time))
     }
 
     /// Lists stored messages at the bottom under a note, outside the history.
@@ -320,7 +349,32 @@ extension ChatState {
         ChatLine(time: LocalTime(hour: time.hour, minute: time.minute), kind: .notice(text))
     }
 
-    /// Puts a note on top of the scrollback.
+    /// The note above the oldest stored message.
+    static let startNote = "the start of the history"
+
+    /// The note at the top of a full scrollback.
+    var fullScrollbackNote: String {
+        "the pane holds its newest \(lines.capacity) lines; /search finds older messages"
+    }
+
+    /// At the top of a full scrollback, where older messages would find no room (a prepend keeps
+    /// nothing): asks for nothing, and puts a note on top saying why and what finds them, unless it (or
+    /// the start of the history) is on top already. It shows again once it has fallen off the top.
+    private mutating func fullScrollbackNoted(at time: LocalTime) -> TopOfHistory {
+        let top = lines.first?.kind
+        guard top != .notice(fullScrollbackNote), top != .notice(Self.startNote) else { return .nothing }
+        putNoteOnTop(fullScrollbackNote, at: time)
+        return .noted
+    }
+
+    /// Puts a note on top of the scrollback; a full one gives up its oldest line for it, as it does for a
+    /// line added at the bottom.
+    private mutating func putNoteOnTop(_ text: String, at time: LocalTime) {
+        if lines.isFull, let oldest = lines.removeFirst(), let id = oldest.id { store.ids.remove(id) }
+        lines.prepend(contentsOf: [topNote(text, at: time)])
+    }
+
+    /// Puts a note on top of the scrollback, when there is room.
     ///
     /// - Returns: Whether there was room for it.
     private mutating func prependNote(_ text: String, at time: LocalTime) -> Bool {
@@ -338,7 +392,7 @@ extension ChatState {
     /// them and the lines held.
     private mutating func prependToFlow(_ older: [ChatLine], startNote: Bool, at time: LocalTime) {
         var block: [ChatLine] = []
-        if startNote { block.append(topNote("the start of the history", at: time)) }
+        if startNote { block.append(topNote(Self.startNote, at: time)) }
         var day: LocalDate?
         for line in older {
             if let date = line.time.date {

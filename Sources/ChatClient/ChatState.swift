@@ -156,7 +156,8 @@ public struct ChatState: Sendable {
     ///
     /// - Parameters:
     ///   - event: The event, in the order the connection reported it.
-    ///   - time: The local time to stamp new lines with.
+    ///   - time: The local time now: it stamps the lines added, except those of the room's flow that carry
+    ///     the server's time (v1.1, the `time` tag), which are stamped with that.
     /// - Returns: What changed.
     @discardableResult
     public mutating func apply(_ event: ConnectionEvent, at time: LocalTime) -> Outcome {
@@ -217,27 +218,25 @@ public struct ChatState: Sendable {
         case .join(let name):
             insertUser(name)
             outcome.membershipChanged = true
-            add(.joined(name), at: time)
+            add(liveLine(.joined(name), tags: tags, arrival: time))
         case .leave(let name, let reason):
             users.removeAll { $0 == name }
             outcome.membershipChanged = true
-            add(.left(name, reason), at: time)
+            add(liveLine(.left(name, reason), tags: tags, arrival: time))
         case .nick(let old, let new):
             let isMe = old == ownName
             if isMe { ownName = new }
             users.removeAll { $0 == old }
             insertUser(new)
             outcome.membershipChanged = true
-            add(.renamed(old: old, new: new, isMe: isMe), at: time)
+            add(liveLine(.renamed(old: old, new: new, isMe: isMe), tags: tags, arrival: time))
         case .message(let from, let text):
             if let id = tags.id, !liveMessageIsNew(id: id) { return }
-            add(ChatLine(time: time, kind: messageKind(from: from, text: text), id: tags.id, serverTime: tags.time))
+            add(liveLine(messageKind(from: from, text: text), tags: tags, arrival: time))
         case .directMessage(let from, let to, let text):
-            if from == ownName {
-                add(.directSent(to: to, text: text), at: time)
-            } else {
-                add(.directReceived(from: from, text: text), at: time)
-            }
+            let kind: ChatLine.Kind =
+                from == ownName ? .directSent(to: to, text: text) : .directReceived(from: from, text: text)
+            add(liveLine(kind, tags: tags, arrival: time))
         case .users(let names):
             users = names.sorted(by: Name.areInIncreasingOrder)
             let request = usersRequests.isEmpty ? .typed : usersRequests.removeFirst()
@@ -266,6 +265,25 @@ public struct ChatState: Sendable {
         case .foundEnd:
             searchAnswered(at: time)
         }
+    }
+
+    /// A line of the room's flow (`MSG`, `DM`, `JOIN`, `LEAVE`, `NICK`) as it arrives: at the server's time
+    /// (the `time` tag, v1.1) in the local time zone, as stored messages are shown, or at its arrival when
+    /// the line has no tag; dated, like a stored message, when the server's time is from an earlier day.
+    ///
+    /// - Parameters:
+    ///   - kind: What the line says.
+    ///   - tags: The line's tags: its id (a `MSG`) and its time, when the server gave them.
+    ///   - arrival: When it arrived, for a line without a time.
+    func liveLine(_ kind: ChatLine.Kind, tags: Tags, arrival: LocalTime) -> ChatLine {
+        guard let serverTime = tags.time else { return ChatLine(time: arrival, kind: kind, id: tags.id) }
+        let time = LocalTime(serverTime)
+        return ChatLine(time: time, kind: kind, id: tags.id, serverTime: serverTime, showsDate: isBeforeToday(time))
+    }
+
+    /// Whether a time is from a day before today (the local day as of the last event).
+    func isBeforeToday(_ time: LocalTime) -> Bool {
+        time.date.flatMap { date in today.map { date < $0 } } ?? false
     }
 
     /// A broadcast's kind, with what it means to the user now: their own line, or one naming them.

@@ -241,27 +241,15 @@ public final class ChatApp {
 
     private func scrollUp(by rows: Int) {
         let size = paneSize
-        scroll.scrollUp(by: rows, in: state.lines, height: size.height, width: size.width, cache: rowCache)
-        loadOlderAtTheTop()
+        let count = historyCount
+        scroll.scrollUp(by: rows, state: &state, height: size.height, width: size.width, cache: rowCache) {
+            connection.reachedTopOfHistory(count: count, state: &$0)
+        }
     }
 
     /// How many stored messages to ask for at a time: three panes' worth, 50 to 1000.
     private var historyCount: Int {
         min(1000, max(50, 3 * paneSize.height))
-    }
-
-    /// At the top of the scrollback, asks for older messages (or notes that there are none); the note
-    /// that goes on top is brought into view, moving the lines on screen down by its rows. The answer
-    /// goes above it without moving the view.
-    private func loadOlderAtTheTop() {
-        let size = paneSize
-        guard size.height > 0,
-            scroll.showsOldestRow(of: state.lines, height: size.height, width: size.width, cache: rowCache),
-            connection.reachedTopOfHistory(count: historyCount, state: &state),
-            let top = state.lines.first
-        else { return }
-        let rows = rowCache.rows(of: top, sequence: state.lines.firstSequence, width: size.width).count
-        scroll.scrollUp(by: rows, in: state.lines, height: size.height, width: size.width, cache: rowCache)
     }
 
     private func scrollDown(by rows: Int) {

@@ -51,8 +51,14 @@ import Testing
         return state.apply(.received(.historyEnd(count: messages.count)), at: noon)
     }
 
+    /// The server's time on live messages.
+    private var liveTime: Timestamp { time("2026-12-01T12:00:00.000Z") }
+
+    /// How a live message's stamp reads: the server's time, in local time.
+    private var liveStamp: String { LocalTime(liveTime).description }
+
     private func live(_ id: UInt64, from: String = "bob", _ text: String) -> ConnectionEvent {
-        .received(.message(from: from, text: text), tags: Tags(id: id, time: time("2026-12-01T12:00:00.000Z")))
+        .received(.message(from: from, text: text), tags: Tags(id: id, time: liveTime))
     }
 
     private func ask(_ state: inout ChatState, _ request: ChatState.HistoryRequest, count: Int = 50) throws {
@@ -99,7 +105,7 @@ import Testing
                 "\(stamp(messages[2])) <bob> hi alice",
                 "12:01 -- connected to 127.0.0.1:7777",
                 "12:01 * hi (you are alice)",
-                "12:01 <bob> live one",
+                "\(liveStamp) <bob> live one",
             ])
         #expect(stamp(messages[0]).hasPrefix("2026-11-30 "))
         // The lines that were there keep their numbers; the history took the numbers above them.
@@ -287,12 +293,12 @@ import Testing
         #expect(
             Array(after.suffix(4)) == [
                 "12:01 -- connected to 127.0.0.1:7777", "12:01 * hi (you are user2)", "12:01 * you are now alice",
-                "12:01 <carol> right after",
+                "\(liveStamp) <carol> right after",
             ])
         #expect(after.count == 1 + 1001 + 4)
         // Now lines go straight to the bottom again.
         state.apply(live(2001, "next"), at: noon)
-        #expect(text(state).last == "12:01 <bob> next")
+        #expect(text(state).last == "\(liveStamp) <bob> next")
         #expect(state.lastMessageID == 2001)
     }
 
@@ -336,7 +342,7 @@ import Testing
         answer(&state, [])
         // A new store: its first message has id 1, which the old server had given too.
         state.apply(live(1, from: "carol", "fresh start"), at: noon)
-        #expect(text(state).last == "12:01 <carol> fresh start")
+        #expect(text(state).last == "\(liveStamp) <carol> fresh start")
         #expect(state.lastMessageID == 1)
         // Older messages are not asked for above lines from the old store.
         #expect(state.topOfHistoryReached(at: noon) == .nothing)
@@ -373,10 +379,78 @@ import Testing
         answer(&state, [stored(1, 1, "one")])
         for id: UInt64 in 2...5 { state.apply(live(id, "live \(id)"), at: noon) }
         #expect(state.lines.isFull)
-        #expect(state.topOfHistoryReached(at: noon) == .nothing)
         // Message 1 fell off: a stored copy of it would be shown again.
         #expect(!state.store.ids.contains(1))
         #expect(state.store.ids == [2, 3, 4, 5])
+        #expect(state.historyQuery(for: .older, count: 50) == nil)
+        #expect(state.topOfHistoryReached(at: noon) == .noted)
+        #expect(!state.awaitsHistory)
+    }
+
+    /// The note at the top of a full scrollback of `capacity` lines.
+    private func fullNote(_ capacity: Int) -> String {
+        "12:01 -- the pane holds its newest \(capacity) lines; /search finds older messages"
+    }
+
+    @Test func olderMessagesAreAskedForOnlyAsFarAsTheScrollbackHasRoom() throws {
+        var state = withCapabilities(scrollback: 6)
+        try ask(&state, .recent, count: 2)
+        answer(&state, [stored(20, 1, "twenty"), stored(21, 1, "twenty-one")])
+        // Four lines held, room for two: the loading note goes while the answer takes its place.
+        #expect(state.historyQuery(for: .older, count: 50) == .before(id: 20, count: 2))
+        try ask(&state, .older, count: 50)
+        answer(&state, [stored(18, 1, "eighteen"), stored(19, 1, "nineteen")])
+        let messages = [18, 19, 20, 21].map { stored(UInt64($0), 1, "") }
+        #expect(
+            text(state) == [
+                "\(stamp(messages[0])) <bob> eighteen", "\(stamp(messages[1])) <bob> nineteen",
+                "\(stamp(messages[2])) <bob> twenty", "\(stamp(messages[3])) <bob> twenty-one",
+                "12:01 -- connected to 127.0.0.1:7777", "12:01 * hi (you are alice)",
+            ])
+        #expect(state.lines.isFull)
+        // A full answer of two: the start of the history is not known, but nothing more fits.
+        #expect(state.historyQuery(for: .older, count: 50) == nil)
+    }
+
+    @Test func theTopOfAFullScrollbackAsksNothingAndSaysSoInPlaceOfItsOldestLine() throws {
+        var state = withCapabilities(scrollback: 5)
+        try ask(&state, .recent, count: 3)
+        answer(&state, [stored(20, 1, "twenty"), stored(21, 1, "twenty-one"), stored(22, 1, "twenty-two")])
+        #expect(state.lines.isFull)
+        let outcome = state.reachedTopOfHistory(count: 50, at: noon) { _ in
+            Issue.record("a full scrollback asked for older messages")
+            return true
+        }
+        #expect(outcome)
+        let kept = [21, 22].map { stored(UInt64($0), 1, "") }
+        let rest = [
+            "\(stamp(kept[0])) <bob> twenty-one", "\(stamp(kept[1])) <bob> twenty-two",
+            "12:01 -- connected to 127.0.0.1:7777", "12:01 * hi (you are alice)",
+        ]
+        #expect(text(state) == [fullNote(5)] + rest)
+        // Message 20 gave its place: a stored copy of it would be shown again.
+        #expect(state.store.ids == [21, 22])
+        #expect(!state.awaitsHistory)
+        // Once is enough while the note is on top.
+        #expect(state.topOfHistoryReached(at: noon) == .nothing)
+        #expect(text(state) == [fullNote(5)] + rest)
+
+        // A new line pushes the note off; the top says so again, in place of the oldest line.
+        state.apply(live(23, "twenty-three"), at: noon)
+        #expect(text(state) == rest + ["\(liveStamp) <bob> twenty-three"])
+        #expect(state.topOfHistoryReached(at: noon) == .noted)
+        #expect(text(state) == [fullNote(5)] + rest.dropFirst() + ["\(liveStamp) <bob> twenty-three"])
+    }
+
+    @Test func theStartOfTheHistoryOnTopOfAFullScrollbackStaysThere() throws {
+        var state = withCapabilities(scrollback: 5)
+        try ask(&state, .recent, count: 3)
+        answer(&state, [stored(21, 1, "twenty-one"), stored(22, 1, "twenty-two")])
+        #expect(state.topOfHistoryReached(at: noon) == .noted)
+        #expect(state.lines.isFull)
+        #expect(text(state).first == "12:01 -- the start of the history")
+        #expect(state.topOfHistoryReached(at: noon) == .nothing)
+        #expect(text(state).first == "12:01 -- the start of the history")
     }
 
     @Test func olderMessagesThatComeAfterAClearAreDropped() throws {
@@ -389,7 +463,50 @@ import Testing
         #expect(state.lines.isEmpty)
         #expect(!state.awaitsHistory)
         state.apply(live(6, "six"), at: noon)
-        #expect(text(state) == ["12:01 <bob> six"])
+        #expect(text(state) == ["\(liveStamp) <bob> six"])
         #expect(state.historyQuery(for: .older, count: 1) == .before(id: 6, count: 1))
+    }
+
+    @Test func liveLinesShowTheServersTimeInLocalTimeAndLinesWithoutOneTheirArrival() throws {
+        var state = withCapabilities()
+        let times = (2...7).map { time("2026-12-01T12:0\($0):00.000Z") }
+        let events: [Event] = [
+            .join("carol"), .message(from: "carol", text: "hi all"),
+            .directMessage(from: "carol", to: "alice", text: "psst"),
+            .directMessage(from: "alice", to: "carol", text: "yes?"), .nick(old: "carol", new: "cara"),
+            .leave("cara", .quit),
+        ]
+        for (event, time) in zip(events, times) {
+            let id: UInt64? = if case .message = event { 1 } else { nil }
+            state.apply(.received(event, tags: Tags(id: id, time: time)), at: noon)
+        }
+        // A line without a tag (the capability off, or a v1 server) is stamped when it arrived.
+        state.apply(.received(.message(from: "bob", text: "untagged")), at: noon)
+        let stamps = times.map { LocalTime($0).description }
+        #expect(
+            Array(text(state).suffix(7)) == [
+                "\(stamps[0]) * carol joined", "\(stamps[1]) <carol> hi all", "\(stamps[2]) <- carol: psst",
+                "\(stamps[3]) -> carol: yes?", "\(stamps[4]) * carol is now cara", "\(stamps[5]) * cara left (quit)",
+                "12:01 <bob> untagged",
+            ])
+        let lines = Array(state.lines.elements.suffix(7))
+        #expect(lines.map(\.time) == times.map(LocalTime.init) + [noon])
+        #expect(lines.map(\.serverTime) == times.map { Optional($0) } + [nil])
+        #expect(lines.allSatisfy { !$0.showsDate })
+        #expect(lines[1].id == 1)
+    }
+
+    @Test func aLiveLineTheServerStampedOnTheDayBeforeShowsItsDate() throws {
+        var state = withCapabilities()
+        // Just after midnight here, a message the server took just before (its local day is 1 December).
+        let midnight = LocalTime(hour: 0, minute: 0, date: LocalDate(year: 2026, month: 12, day: 2, weekday: 3))
+        let late = time("2026-12-01T12:09:00.000Z")
+        state.apply(.received(.message(from: "bob", text: "late"), tags: Tags(id: 1, time: late)), at: midnight)
+        state.apply(.received(.message(from: "bob", text: "early")), at: midnight)
+        #expect(
+            Array(text(state).suffix(3)) == [
+                "\(LocalTime(late).dated) <bob> late", "-- Wednesday 2 December 2026", "00:00 <bob> early",
+            ])
+        #expect(LocalTime(late).dated.hasPrefix("2026-12-01 "))
     }
 }
