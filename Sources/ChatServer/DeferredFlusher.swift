@@ -21,6 +21,9 @@ final class DeferredFlusher: Sendable {
 
     private struct State: Sendable {
         var entries: [Entry] = []
+        /// Outboxes with lines to send now, shared out between the thread and the one that handed them over
+        /// (``flushSharing(_:)``), taken ``shareChunk`` at a time.
+        var shared: [Outbox] = []
         /// When the thread looks at the entries next: `.max` while it sleeps with nothing to do, 0 while it
         /// is sending (it looks again before sleeping).
         var wakeAt: UInt64 = 0
@@ -29,6 +32,9 @@ final class DeferredFlusher: Sendable {
 
     /// Entries due this close to now are taken in the same pass (about the kernel's timer slack).
     static let slack: UInt64 = 50_000
+    /// How many shared outboxes a thread takes at a time: small enough that two threads split a
+    /// broadcast's recipients about evenly, large enough that the lock is taken rarely.
+    static let shareChunk = 8
 
     let coalescing: WriteCoalescing
     /// The entries and when the thread looks at them next.
@@ -70,13 +76,59 @@ final class DeferredFlusher: Sendable {
         if wake { waker.wake() }
     }
 
+    /// Sends `outboxes` (each with lines queued and a flush promised to it) together with the thread: it is
+    /// woken unless it is sending already, and both take a few at a time until none is left.
+    ///
+    /// The store's writer delivers a whole group at once; sent from its thread alone, the writes of a busy
+    /// room (one per recipient and group) were more than one core could do, and the next group waited for
+    /// them. Shared, they take two threads, and the writer is back to committing after its part.
+    ///
+    /// Called with no lock held.
+    func flushSharing(_ outboxes: [Outbox]) {
+        guard !outboxes.isEmpty else { return }
+        let wake = state.withLock { state -> Bool in
+            state.shared.append(contentsOf: outboxes)
+            guard state.wakeAt != 0 else { return false }
+            state.wakeAt = 0
+            return true
+        }
+        if wake { waker.wake() }
+        var chunk: [Outbox] = []
+        chunk.reserveCapacity(Self.shareChunk)
+        while takeShared(into: &chunk) {
+            for outbox in chunk { outbox.flush(owner: false) }
+        }
+    }
+
+    /// Takes the next few shared outboxes into `chunk` (emptied first); `false` when none is left.
+    private func takeShared(into chunk: inout [Outbox]) -> Bool {
+        chunk.removeAll(keepingCapacity: true)
+        state.withLock { state in
+            let count = min(Self.shareChunk, state.shared.count)
+            chunk.append(contentsOf: state.shared.suffix(count))
+            state.shared.removeLast(count)
+        }
+        return !chunk.isEmpty
+    }
+
     private func run() {
         var due: [Entry] = []
         var later: [Entry] = []
+        var chunk: [Outbox] = []
+        chunk.reserveCapacity(Self.shareChunk)
         while true {
+            if takeShared(into: &chunk) {
+                for outbox in chunk { outbox.flush(owner: false) }
+                continue
+            }
             let now = monotonicNanoseconds()
             let wakeAt = state.withLock { state -> UInt64? in
                 guard !state.stopped else { return nil }
+                // Shared outboxes came since the look above: send them first.
+                guard state.shared.isEmpty else {
+                    state.wakeAt = 0
+                    return 0
+                }
                 var next = UInt64.max
                 for entry in state.entries {
                     if entry.deadline <= now + Self.slack {
@@ -97,7 +149,7 @@ final class DeferredFlusher: Sendable {
                 due.removeAll(keepingCapacity: true)
                 continue
             }
-            sleep(until: wakeAt, now: now)
+            if wakeAt != 0 { sleep(until: wakeAt, now: now) }
         }
     }
 

@@ -59,6 +59,12 @@ final class Outbox: Sendable {
         state.withLock { $0.enqueue(line, limit: limit, coalescing: coalescing, now: now) }
     }
 
+    /// Queues several lines, in order, under one lock, to be sent at once (past the cork); see
+    /// ``OutboxState/enqueue(_:limit:)``.
+    func enqueue<Lines: Sequence<OutboundLine>>(_ lines: Lines, limit: Int) -> OutboxState.Enqueued {
+        state.withLock { $0.enqueue(lines, limit: limit) }
+    }
+
     /// Starts closing; the first reason given wins, except that closing `now` overrides a flush.
     ///
     /// The owning thread is woken to act on it.

@@ -87,7 +87,8 @@ struct OutboxState: Sendable {
         var failed: Bool
         /// Nothing is queued and no other thread is sending.
         var drained: Bool
-        /// The connection's last broadcast waits for the store (see ``awaitStore(_:)``): its input waits too.
+        /// The connection's last broadcast waits for the store (see ``awaitStore(_:)``): its input other than
+        /// broadcasts waits too.
         var awaitingStore: Bool = false
     }
 
@@ -114,8 +115,9 @@ struct OutboxState: Sendable {
     /// The owning thread, once it runs; woken with the wake signal.
     private(set) var owner: pthread_t?
     private(set) var closing: Closing?
-    /// The id of this connection's broadcast that the store has not yet taken or refused (0: none). Until it
-    /// has, the connection's own thread handles no more of its input, so its commands stay in order.
+    /// The id of this connection's last broadcast, while the store has not yet taken or refused it (0: none).
+    /// Until it has, the connection's own thread handles only more broadcasts (which the store takes in
+    /// order after it), so that its other commands are answered after its `MSG` lines.
     private(set) var awaitingMessage: UInt64 = 0
     /// The owning thread, asleep, has input that waits for that message: the store's answer must wake it.
     /// (Without input waiting it sleeps until the client sends more, and nothing needs waking.)
@@ -154,6 +156,23 @@ struct OutboxState: Sendable {
         }
         kickPending = true
         return .queued(kick: true)
+    }
+
+    /// Queues lines in order, as many ``enqueue(_:limit:coalescing:now:)`` calls without a cork would, and
+    /// says what the first that was not plainly queued said: a flush promised (`kick`), the queue full (the
+    /// lines after it are not queued), or the outbox closed.
+    @inline(__always)
+    mutating func enqueue<Lines: Sequence<OutboundLine>>(_ lines: Lines, limit: Int) -> Enqueued {
+        var result = Enqueued.queued(kick: false)
+        for line in lines {
+            let enqueued = enqueue(line, limit: limit, coalescing: nil, now: 0)
+            switch enqueued {
+            case .queued(kick: false): continue
+            case .queued(kick: true): result = enqueued
+            case .overflow, .closed, .deferred: return enqueued
+            }
+        }
+        return result
     }
 
     /// Starts closing; the first reason given wins, except that closing `now` overrides a flush.

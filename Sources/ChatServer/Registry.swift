@@ -237,14 +237,29 @@ final class Registry: Sendable {
     ///
     /// A group is sent at once, past the cork: the writer already gathered it by the cork's rule (see
     /// ``StoreWriter``), so holding it back again would only add the wait twice.
+    ///
+    /// Each member gets the whole group with one take of its outbox's lock (in the variant its capabilities
+    /// select, each variant encoded once): a group of a busy room is hundreds of lines for each of hundreds
+    /// of members, all queued on the store's thread.
     func deliverStored(_ messages: [PendingMessage]) -> Unsent {
-        state.withLock { state in
+        var variants = messages.map { pending in
+            TaggedLines(
+                .message(from: pending.message.from, text: pending.message.text),
+                tags: Tags(id: pending.message.id, time: pending.message.time))
+        }
+        var groups: [[OutboundLine]?] = [nil, nil, nil, nil]
+        return state.withLock { state in
             var delivery = Delivery()
-            for pending in messages {
-                deliver(pending.message, toAllIn: state, now: nil, &delivery)
-                state.deliveredUpTo = pending.message.id
-                pending.sender.settleStore(pending.message.id)
+            delivery.unsent.reserveCapacity(forMore: state.members.count)
+            for member in state.members.values {
+                let mask = member.capabilities
+                let slot = Int(mask.bits)
+                if groups[slot] == nil { groups[slot] = variants.indices.map { variants[$0].line(for: mask) } }
+                let enqueued = member.outbox.enqueue(groups[slot] ?? [], limit: sendQueueLimit)
+                record(enqueued, for: member.outbox, &delivery)
             }
+            for pending in messages { pending.sender.settleStore(pending.message.id) }
+            if let last = messages.last { state.deliveredUpTo = last.message.id }
             settle(&state, &delivery)
             return delivery.unsent
         }
@@ -363,9 +378,7 @@ final class Registry: Sendable {
     }
 
     /// Queues a broadcast for every member, with its id and time for those who asked for them.
-    ///
-    /// - Parameter now: When it happened, for the cork; `nil` sends it at once.
-    private func deliver(_ message: StoredMessage, toAllIn state: State, now: UInt64?, _ delivery: inout Delivery) {
+    private func deliver(_ message: StoredMessage, toAllIn state: State, now: UInt64, _ delivery: inout Delivery) {
         let event = Event.message(from: message.from, text: message.text)
         deliver(TaggedLines(event, tags: Tags(id: message.id, time: message.time)), toAllIn: state, now: now, &delivery)
     }
@@ -373,7 +386,7 @@ final class Registry: Sendable {
     /// Queues each member the variant of a room event its capabilities select.
     @inline(__always)
     private func deliver(
-        _ lines: TaggedLines, toAllIn state: State, except: UInt64? = nil, now: UInt64?, _ delivery: inout Delivery
+        _ lines: TaggedLines, toAllIn state: State, except: UInt64? = nil, now: UInt64, _ delivery: inout Delivery
     ) {
         var lines = lines
         delivery.unsent.reserveCapacity(forMore: state.members.count)
@@ -391,7 +404,12 @@ final class Registry: Sendable {
         _ line: OutboundLine, _ outbox: Outbox, coalescingAt now: UInt64? = nil, _ delivery: inout Delivery
     ) {
         let coalescing = now == nil ? nil : flusher?.coalescing
-        let enqueued = outbox.enqueue(line, limit: sendQueueLimit, coalescing: coalescing, now: now ?? 0)
+        record(outbox.enqueue(line, limit: sendQueueLimit, coalescing: coalescing, now: now ?? 0), for: outbox, &delivery)
+    }
+
+    /// Notes what queueing lines for `outbox` said: an overflow to settle, a flush or a cork to send.
+    @inline(__always)
+    private func record(_ enqueued: OutboxState.Enqueued, for outbox: Outbox, _ delivery: inout Delivery) {
         if case .overflow = enqueued { delivery.overflowed.append(outbox.id) }
         delivery.unsent.record(enqueued, for: outbox)
     }

@@ -25,16 +25,42 @@ extension Session {
     static let nothingKept = "nothing is kept (the server runs with --store none)"
 
     /// Handles one framed line: decodes, parses and runs it, or answers with the `ERROR` that refuses it.
+    ///
+    /// While a broadcast of this connection waits for the store, another broadcast runs at once (it waits
+    /// behind the first, in the store's order; up to ``maxBroadcastsInFlight``), and anything else is
+    /// ``held`` until the store answered.
     mutating func handle(_ frame: LineFramer.Frame) {
+        let parsed: Result<Command, ProtocolError>
         do throws(ProtocolError) {
             switch frame {
             case .tooLong:
                 throw .lineTooLong
             case .line(let bytes):
-                let text = try LineText.decode(bytes)
-                guard let command = try Command.parse(text) else { return }
-                try execute(command)
+                guard let command = try Command.parse(try LineText.decode(bytes)) else { return }
+                parsed = .success(command)
             }
+        } catch {
+            parsed = .failure(error)
+        }
+        if awaitingStore, !parsed.isBroadcast || broadcastsInFlight >= Self.maxBroadcastsInFlight {
+            held = parsed
+        } else {
+            run(parsed)
+        }
+    }
+
+    /// Runs the line ``held`` back behind a broadcast, now that the store answered, and sends its answer.
+    mutating func runHeld() {
+        guard let line = held else { return }
+        held = nil
+        run(line)
+        unsent.send(deferringTo: registry.flusher)
+    }
+
+    /// Runs a parsed line, or answers with the `ERROR` that refuses it.
+    private mutating func run(_ line: Result<Command, ProtocolError>) {
+        do throws(ProtocolError) {
+            try execute(line.get())
         } catch {
             unsent.add(registry.reply(to: outbox.id, [error.event]))
         }
@@ -53,7 +79,10 @@ extension Session {
         case .broadcast(let text):
             let (left, waits) = registry.broadcast(from: id, text: text)
             unsent.add(left)
-            if waits { awaitingStore = true }
+            if waits {
+                awaitingStore = true
+                broadcastsInFlight += 1
+            }
         case .nick(let name):
             unsent.add(try registry.rename(id, to: name))
         case .ping(let token):
@@ -106,5 +135,13 @@ extension Session {
             throw .unavailable("the history cannot be searched now")
         }
         unsent.add(registry.reply(to: outbox.id, found.map { .found($0) } + [.foundEnd(count: found.count)]))
+    }
+}
+
+extension Result<Command, ProtocolError> {
+    /// Whether the line is a broadcast (which may follow another into the store without waiting for it).
+    fileprivate var isBroadcast: Bool {
+        if case .success(.broadcast) = self { return true }
+        return false
     }
 }

@@ -46,9 +46,19 @@ struct Session {
     private var closingName: String?
     /// What the registry left to send for the batch in hand: this thread sends it once the batch is handled.
     var unsent = Unsent()
-    /// This connection's last broadcast waits for the store: no more of its input is handled until it is
-    /// stored (or refused); see ``OutboxState/awaitStore(_:)``.
+    /// This connection's last broadcast waits for the store (see ``OutboxState/awaitStore(_:)``): more
+    /// broadcasts may follow it, but any other line waits in ``held`` until it is stored (or refused).
     var awaitingStore = false
+    /// A line other than a broadcast (or one that was refused) that came while a broadcast waited for the
+    /// store: it is run once the store answered, so that this client's answers stay in the order it sent
+    /// its lines (its own `MSG` before the `PONG` of a later `/ping`, or the `ERROR` of a later line).
+    var held: Result<Command, ProtocolError>?
+    /// Broadcasts sent since the store last had none of this connection's waiting: at most
+    /// ``maxBroadcastsInFlight``, after which a broadcast is held too (a flood cannot grow the store's queue
+    /// without bound).
+    var broadcastsInFlight = 0
+    /// The most broadcasts of one connection that may wait for the store at once.
+    static let maxBroadcastsInFlight = 32
     /// This thread's signal mask with the wake signal let through, for the waits.
     private var waitMask = sigset_t()
 
@@ -91,6 +101,7 @@ struct Session {
             var turn = outbox.beginTurn()
             closing = turn.closing
             awaitingStore = turn.awaitingStore
+            if !awaitingStore { broadcastsInFlight = 0 }
             if turn.failed { return leave(.lost, now: true) }
             if case .now(let reason) = closing { return reason }
             if writable {
@@ -101,31 +112,35 @@ struct Session {
             if case .afterFlush(let deadline, let reason) = closing {
                 if turn.drained || monotonicNanoseconds() >= deadline { return reason }
             }
-            // A broadcast waiting for the store holds back the rest of the input, so that this client's commands
-            // are answered in order (its own MSG before the PONG of a later /ping).
-            if closing == nil && inputStart < inputEnd && !awaitingStore {
+            // A line held back behind a broadcast waiting for the store runs once the store answered; until then
+            // the rest of the input waits too, so that this client's lines are answered in order.
+            if closing == nil && held != nil && !awaitingStore {
+                runHeld()
+                continue
+            }
+            if closing == nil && inputStart < inputEnd && held == nil {
                 // Handle what was read, as far as the rate allows; then send the answers.
                 if handleInput() { continue }
             }
-            if closing == nil && peerClosed && inputStart == inputEnd && !awaitingStore {
+            if closing == nil && peerClosed && inputStart == inputEnd && !awaitingStore && held == nil {
                 // The peer closed its side and everything it sent is handled: send what is queued, then close.
                 _ = leave(.lost)
                 continue
             }
-            let inputWaits = awaitingStore && (inputStart < inputEnd || peerClosed)
+            let inputWaits = awaitingStore && (held != nil || (peerClosed && inputStart == inputEnd))
             guard
                 let waitForWritable = outbox.prepareToSleep(
                     seen: closing, sawAwaitingStore: awaitingStore, wakeOnSettle: inputWaits)
             else { continue }
 
             let now = monotonicNanoseconds()
-            let wantRead = readOpen && closing == nil && inputStart == inputEnd
+            let wantRead = readOpen && closing == nil && inputStart == inputEnd && held == nil
             var wakeAt = UInt64.max
             if case .afterFlush(let deadline, _) = closing { wakeAt = deadline }
             if closing == nil && readOpen && settings.idleTimeout > 0 {
                 wakeAt = min(wakeAt, lastHeard + settings.idleTimeout)
             }
-            if closing == nil && inputStart < inputEnd && !awaitingStore, let bucket {
+            if closing == nil && inputStart < inputEnd && held == nil, let bucket {
                 wakeAt = min(wakeAt, now + bucket.nanosUntilToken())
             }
             var socket = pollfd(
@@ -190,12 +205,12 @@ struct Session {
         let consumed = framer.push(bytes) { frame in
             handle(frame)
             if closing != nil { return false }
-            guard var bucket else { return !awaitingStore }
+            guard var bucket else { return held == nil }
             let now = monotonicNanoseconds()
             _ = bucket.take(now: now)
             let goOn = bucket.hasToken(now: now)
             self.bucket = bucket
-            return goOn && !awaitingStore
+            return goOn && held == nil
         }
         swap(&framer, &self.framer)
         // Everything this batch of lines queued leaves now, one write per connection.

@@ -180,7 +180,7 @@ final class StoreWriter: Sendable {
             }
             unsent = registry.refuseStored(group, reason: "the message could not be stored, so it was not sent")
         }
-        unsent.send(deferringTo: registry.flusher)
+        unsent.send(sharingWith: registry.flusher)
     }
 
     /// Removes one batch of messages past the retention; returns how many.

@@ -43,4 +43,16 @@ struct Unsent {
         for outbox in outboxes { outbox.flush(owner: false) }
         outboxes.removeAll(keepingCapacity: true)
     }
+
+    /// Like ``send(deferringTo:)``, but sends the outboxes together with the flusher's thread
+    /// (``DeferredFlusher/flushSharing(_:)``), for a whole group of broadcasts delivered at once.
+    mutating func send(sharingWith flusher: DeferredFlusher?) {
+        guard let flusher else { return send(deferringTo: nil) }
+        if !corked.isEmpty {
+            flusher.schedule(corked)
+            corked.removeAll(keepingCapacity: true)
+        }
+        flusher.flushSharing(outboxes)
+        outboxes.removeAll(keepingCapacity: true)
+    }
 }

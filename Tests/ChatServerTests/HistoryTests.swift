@@ -122,6 +122,30 @@ private let welcome = "Welcome to chatroom! Type /help for the commands."
         }
     }
 
+    @Test func manyBroadcastsInOneWriteFlowIntoTheStoreAndOtherLinesAreAnsweredInTheirPlace() throws {
+        try withTemporaryDirectory { folder in
+            let server = try ServerProcess(arguments: ["--store", folder + "/history.sqlite", "--rate", "0"])
+            let (alice, _) = try join(server.port)
+            let (bob, _) = try join(server.port)
+            _ = try alice.readLine()  // JOIN user2
+            // More broadcasts than may wait for the store at once, a command, a refused line, and more: all in
+            // one write, so each line after the first arrives while broadcasts before it wait for the store.
+            let first = (1...40).map { "a\($0)" }
+            let second = (41...45).map { "a\($0)" }
+            let lines = first + ["/ping mid", "/nosuch"] + second + ["/ping end"]
+            try alice.sendRaw(Array((lines.joined(separator: "\n") + "\n").utf8))
+            let answers = try alice.readLines(first.count + 1 + 1 + second.count + 1)
+            #expect(
+                answers
+                    == first.map { "MSG user1 \($0)" }
+                    + ["PONG mid", "ERROR unknown-command unknown command /nosuch (try /help)"]
+                    + second.map { "MSG user1 \($0)" } + ["PONG end"])
+            #expect(try bob.readLines(45) == (first + second).map { "MSG user1 \($0)" })
+            let (carol, _) = try join(server.port)
+            #expect(try carol.wholeHistory().map(\.text) == first + second)
+        }
+    }
+
     // MARK: Reconnecting
 
     /// What one connection of a reconnecting client got: the texts `/history after` gave it, and those that

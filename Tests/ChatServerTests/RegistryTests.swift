@@ -332,10 +332,10 @@ import Testing
     static let refusal = "the message could not be stored, so it was not sent"
 
     /// A registry whose broadcasts wait for the store, and the waker it rings for the writer.
-    private func makeRegistry(lastMessageID: UInt64 = 0) throws -> (Registry, PollWaker) {
+    private func makeRegistry(lastMessageID: UInt64 = 0, sendQueueLimit: Int = 1 << 20) throws -> (Registry, PollWaker) {
         let waker = try PollWaker()
         let registry = Registry(
-            maxClients: 100, maxPerAddress: 0, sendQueueLimit: 1 << 20, greeting: "hi", storesMessages: true,
+            maxClients: 100, maxPerAddress: 0, sendQueueLimit: sendQueueLimit, greeting: "hi", storesMessages: true,
             pendingWaker: waker, lastMessageID: lastMessageID)
         return (registry, waker)
     }
@@ -424,6 +424,22 @@ import Testing
             ])
         // The senders go on; the room has had both.
         #expect(outboxes.map(\.awaitingMessage) == [0, 0, 0, 0])
+        #expect(registry.deliveredUpTo == 2)
+    }
+
+    @Test func aMemberAGroupWouldTakePastItsQueueLimitIsDroppedAndTheOthersGetAllOfIt() throws {
+        // 60 bytes a queue: user3 already holds a 46-byte PONG, so the group's first line (15 bytes) is too many.
+        let (registry, _) = try makeRegistry(sendQueueLimit: 60)
+        let outboxes = join(3, to: registry)
+        _ = registry.reply(to: 3, [.pong(String(repeating: "p", count: 40))])
+        _ = registry.broadcast(from: 1, text: "one1")
+        _ = registry.broadcast(from: 2, text: "two2")
+        let unsent = registry.deliverStored(registry.takePending(maxCount: 10, maxBytes: .max))
+        #expect(outboxes[0].queued == ["MSG user1 one1", "MSG user2 two2", "LEAVE user3 slow"])
+        #expect(outboxes[1].queued == ["MSG user1 one1", "MSG user2 two2", "LEAVE user3 slow"])
+        #expect(outboxes[2].queued == ["PONG " + String(repeating: "p", count: 40)])
+        #expect(Set(unsent.outboxes.map(\.id)) == [1, 2])
+        #expect(outboxes.map(\.awaitingMessage) == [0, 0, 0])
         #expect(registry.deliveredUpTo == 2)
     }
 
