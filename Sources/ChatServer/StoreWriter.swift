@@ -36,8 +36,9 @@ final class StoreWriter: Sendable {
     /// How often the writer looks for messages to prune, in nanoseconds.
     static let pruneInterval: UInt64 = 5_000_000_000
     /// The messages one indexing transaction adds (``MessageStore/catchUp(atLeast:atMost:)``): while
-    /// broadcasts flow, the index waits until this many are due, so a broadcast waits at most one such batch
-    /// (about 2 ms), and FTS5's cost per transaction is shared by many messages.
+    /// broadcasts flow, the index waits until this many are due, so FTS5's cost per transaction is shared by
+    /// many messages, and a broadcast waits at most one such batch: about 1.5 ms, longer when FTS5 merges
+    /// segments in it (docs/STORE.md).
     static let indexBatch = 256
     /// How long without a group before the room counts as quiet and the index takes the rest, in nanoseconds.
     static let quietInterval: UInt64 = 200_000_000
@@ -134,9 +135,10 @@ final class StoreWriter: Sendable {
     ///
     /// The store's groups follow the cork's rule (``WriteCoalescing``): a broadcast that comes while the room
     /// is quiet is committed at once; while broadcasts come steadily a group is committed at most once an
-    /// interval, and what came meanwhile goes with it. This costs no latency the cork did not already cost:
-    /// the lines of a group reach connections last written about an interval before, which the cork sends at
-    /// once. It saves a commit (and a wake-up of this thread) for every broadcast but one of each group.
+    /// interval, and what came meanwhile goes with it. The group is then sent past the cork
+    /// (``Registry/deliverStored(_:)``), since it is the batch the cork would have made, so its lines wait
+    /// once, not twice. It saves a commit (and a wake-up of this thread) for every broadcast but one of each
+    /// group.
     private struct CommitTimes {
         var last: UInt64 = 0
         var previous: UInt64 = 0
