@@ -33,6 +33,7 @@ let package = Package(
             name: "ChatServer",
             dependencies: [
                 "ChatProtocol",
+                "ChatPassword",
                 "ChatStore",
                 "ChatSystem",
                 "CSystemShims",
@@ -42,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "chatroom-server",
             dependencies: [
-                "ChatServer", "ChatStore", "ChatSystem",
+                "ChatServer", "ChatPassword", "ChatStore", "ChatSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -62,7 +63,17 @@ let package = Package(
             providers: [.apt(["libsqlite3-dev"])]
         ),
         // The durable message store: the interface the server depends on, and its SQLite implementation.
+        // Accounts, bans and mutes live in the same file, behind an interface of their own.
         .target(name: "ChatStore", dependencies: ["CSQLite", "ChatSystem"]),
+        // libargon2 (Debian's libargon2-dev): the memory-hard password hash.
+        .systemLibrary(
+            name: "CArgon2",
+            path: "Modules/CArgon2",
+            providers: [.apt(["libargon2-dev"])]
+        ),
+        // Password hashes: Argon2id with a salt per account, its parameters kept with it, a bounded number
+        // computed at once so that a storm of logins cannot take every core.
+        .target(name: "ChatPassword", dependencies: ["CArgon2", "ChatSystem"]),
         // The client's connection and chat state; no terminal code, and no server: it meets one over a socket.
         .target(name: "ChatClient", dependencies: ["ChatProtocol", "ChatSystem"]),
         // The full-screen client: layout, widgets, keys, drawing. The only target that touches ncurses.

@@ -18,6 +18,8 @@ import sys
 #    rows of messages, not the wire.
 #  - Everything below the protocol that several ends share lives in ChatSystem (threads, clocks, the lock,
 #    sockets, wake-ups, errno errors, the open-file limit), over the C shims.
+#  - ChatPassword hashes passwords (over CArgon2) for the server and its `accounts` subcommands; nothing
+#    else touches libargon2.
 #  - Only ChatTUI touches CNcursesw; the TUI talks to the chat through ChatClient alone.
 #  - The executables use the libraries; `chatroom` alone embeds ChatServer (the one-command start).
 ALLOWED = {
@@ -27,8 +29,10 @@ ALLOWED = {
     "ChatSystem": {"CSystemShims"},
     "CSQLite": set(),
     "ChatStore": {"CSQLite", "ChatSystem"},
-    "ChatServer": {"ChatProtocol", "ChatStore", "ChatSystem", "CSystemShims", "Logging"},
-    "chatroom-server": {"ChatServer", "ChatStore", "ChatSystem", "ArgumentParser", "Logging"},
+    "CArgon2": set(),
+    "ChatPassword": {"CArgon2", "ChatSystem"},
+    "ChatServer": {"ChatProtocol", "ChatPassword", "ChatStore", "ChatSystem", "CSystemShims", "Logging"},
+    "chatroom-server": {"ChatServer", "ChatPassword", "ChatStore", "ChatSystem", "ArgumentParser", "Logging"},
     "ChatClient": {"ChatProtocol", "ChatSystem"},
     "ChatTUI": {"ChatClient", "ChatSystem", "CNcursesw"},
     "chatroom": {"ChatClient", "ChatTUI", "ChatServer", "ChatStore", "ChatSystem", "Logging"},

@@ -172,6 +172,8 @@ extension ChatLine {
         case .quit: "quit"
         case .lost: "connection lost"
         case .slow: "dropped, too slow"
+        case .kicked: "was kicked"
+        case .banned: "was banned"
         }
     }
 

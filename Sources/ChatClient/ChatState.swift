@@ -264,6 +264,8 @@ public struct ChatState: Sendable {
             store.foundAnswer.append(message)
         case .foundEnd:
             searchAnswered(at: time)
+        case .registered, .loggedIn, .passwordChanged, .unbanned, .ban, .bansEnd, .muted, .unmuted:
+            add(.notice(event.wireLine), at: time)
         }
     }
 

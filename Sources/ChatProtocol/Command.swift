@@ -23,9 +23,35 @@ public enum Command: Equatable, Sendable {
     /// `/search TEXT` (v1.1): the newest stored messages matching TEXT, answered with `FOUND` lines and
     /// `FOUND-END`. TEXT is the rest of the line, trimmed of blanks and taken literally (quotes included).
     case search(String)
+    /// `/register PASSWORD` (accounts): registers the connection's name. PASSWORD is the rest of the line,
+    /// spaces included.
+    case register(password: String)
+    /// `/login NAME PASSWORD` (accounts). PASSWORD is the rest of the line after NAME, spaces included.
+    case login(name: String, password: String)
+    /// `/password OLD NEW` (accounts): each a word without spaces or a quoted string with `/dm`'s escapes.
+    case changePassword(old: String, new: String)
+    /// `/kick NAME [REASON]` (moderation).
+    case kick(name: String, reason: String?)
+    /// `/ban NAME [MINUTES] [REASON]` (moderation): a second word of digits is always MINUTES.
+    case ban(name: String, minutes: Int?, reason: String?)
+    /// `/unban TARGET` (moderation): an account name or an address, as `/bans` shows it.
+    case unban(String)
+    /// `/bans` (moderation): answered with `BAN` lines and `BANS-END`.
+    case bans
+    /// `/mute NAME [MINUTES]` (moderation).
+    case mute(name: String, minutes: Int?)
+    /// `/unmute NAME` (moderation).
+    case unmute(String)
 
-    /// The command words, as typed after the slash, in the order `/help` lists them: v1's first, then v1.1's.
-    public static let words = ["help", "users", "dm", "bc", "nick", "ping", "quit", "caps", "history", "search"]
+    /// The command words, as typed after the slash, in the order `/help` lists them: v1's first, then
+    /// v1.1's, then those of accounts and moderation.
+    public static let words = [
+        "help", "users", "dm", "bc", "nick", "ping", "quit", "caps", "history", "search",
+        "register", "login", "password", "kick", "ban", "unban", "bans", "mute", "unmute",
+    ]
+
+    /// The words of the commands only an operator may use.
+    public static let operatorWords = ["kick", "ban", "unban", "bans", "mute", "unmute"]
 
     /// Parses one line of text.
     ///
@@ -77,6 +103,49 @@ public enum Command: Equatable, Sendable {
             let text = rest.trimmingBlanks()
             if text.isEmpty { throw .emptyMessage }
             return .search(String(text))
+        case "register":
+            guard !rest.isEmpty else { throw .badSyntax("usage: /register PASSWORD") }
+            return .register(password: String(rest))
+        case "login":
+            let trimmed = rest.unicodeScalars.drop(while: { $0 == " " })
+            guard let nameEnd = trimmed.firstIndex(of: " "), nameEnd > trimmed.startIndex,
+                trimmed.index(after: nameEnd) < trimmed.endIndex
+            else { throw .badSyntax("usage: /login NAME PASSWORD") }
+            return .login(
+                name: String(Substring(trimmed[..<nameEnd])),
+                password: String(Substring(trimmed[trimmed.index(after: nameEnd)...])))
+        case "password":
+            let usage = ProtocolError.badSyntax("usage: /password OLD NEW (quote a password that holds spaces)")
+            var arguments = ArgumentReader(rest)
+            guard let old = try arguments.next(), let new = try arguments.next() else { throw usage }
+            guard arguments.atEnd else { throw usage }
+            return .changePassword(old: old, new: new)
+        case "kick":
+            var arguments = ArgumentReader(rest)
+            guard let name = arguments.word() else { throw .badSyntax("usage: /kick NAME [REASON]") }
+            return .kick(name: name, reason: arguments.reason())
+        case "ban":
+            var arguments = ArgumentReader(rest)
+            guard let name = arguments.word() else { throw .badSyntax("usage: /ban NAME [MINUTES] [REASON]") }
+            let minutes = try arguments.minutes()
+            return .ban(name: name, minutes: minutes, reason: arguments.reason())
+        case "unban":
+            var arguments = ArgumentReader(rest)
+            guard let target = arguments.word(), arguments.atEnd else { throw .badSyntax("usage: /unban NAME|ADDRESS") }
+            return .unban(target)
+        case "bans":
+            guard isBlank(rest) else { throw .badSyntax("usage: /bans") }
+            return .bans
+        case "mute":
+            var arguments = ArgumentReader(rest)
+            guard let name = arguments.word() else { throw .badSyntax("usage: /mute NAME [MINUTES]") }
+            let minutes = try arguments.minutes()
+            guard arguments.atEnd else { throw .badSyntax("usage: /mute NAME [MINUTES]") }
+            return .mute(name: name, minutes: minutes)
+        case "unmute":
+            var arguments = ArgumentReader(rest)
+            guard let name = arguments.word(), arguments.atEnd else { throw .badSyntax("usage: /unmute NAME") }
+            return .unmute(name)
         default:
             throw .unknownCommand("/" + word)
         }
@@ -95,6 +164,25 @@ public enum Command: Equatable, Sendable {
         case .caps(let capabilities): (["/caps"] + capabilities.map(\.rawValue)).joined(separator: " ")
         case .history(let query): "/history \(query.wireArguments)"
         case .search(let text): "/search \(text)"
+        case .register(let password): "/register \(password)"
+        case .login(let name, let password): "/login \(name) \(password)"
+        case .changePassword(let old, let new): "/password \(Self.quote(old)) \(Self.quote(new))"
+        case .kick(let name, let reason): reason.map { "/kick \(name) \($0)" } ?? "/kick \(name)"
+        case .ban(let name, let minutes, let reason):
+            (["/ban", name] + (minutes.map { [String($0)] } ?? []) + (reason.map { [$0] } ?? [])).joined(separator: " ")
+        case .unban(let target): "/unban \(target)"
+        case .bans: "/bans"
+        case .mute(let name, let minutes): minutes.map { "/mute \(name) \($0)" } ?? "/mute \(name)"
+        case .unmute(let name): "/unmute \(name)"
+        }
+    }
+
+    /// Whether the line carries a password (`/register`, `/login`, `/password`): a client keeps it out of
+    /// its input history, and nothing logs it.
+    public var carriesPassword: Bool {
+        switch self {
+        case .register, .login, .changePassword: true
+        default: false
         }
     }
 
@@ -159,6 +247,79 @@ public enum Command: Equatable, Sendable {
 
     private static func isBlank(_ text: Substring) -> Bool {
         text.unicodeScalars.allSatisfy { $0 == " " || $0 == "\t" }
+    }
+}
+
+/// Reads the arguments of the accounts and moderation commands, left to right.
+private struct ArgumentReader {
+    private var remaining: Substring.UnicodeScalarView
+
+    init(_ rest: Substring) { remaining = rest.unicodeScalars }
+
+    /// Nothing but blanks is left.
+    var atEnd: Bool { remaining.allSatisfy { $0 == " " || $0 == "\t" } }
+
+    private mutating func skipBlanks() {
+        remaining = remaining.drop(while: { $0 == " " || $0 == "\t" })
+    }
+
+    /// The next word (up to a blank), or `nil` when none is left.
+    mutating func word() -> String? {
+        skipBlanks()
+        guard !remaining.isEmpty else { return nil }
+        let end = remaining.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? remaining.endIndex
+        defer { remaining = remaining[end...] }
+        return String(Substring(remaining[..<end]))
+    }
+
+    /// The next argument: a word, or a quoted string with `\"` and `\\` escapes (as `/dm` quotes its text).
+    mutating func next() throws(ProtocolError) -> String? {
+        skipBlanks()
+        guard remaining.first == "\"" else { return word() }
+        var text = String.UnicodeScalarView()
+        var index = remaining.index(after: remaining.startIndex)
+        while index < remaining.endIndex {
+            let scalar = remaining[index]
+            index = remaining.index(after: index)
+            switch scalar {
+            case "\\":
+                guard index < remaining.endIndex else { throw .badSyntax("unclosed quote") }
+                let next = remaining[index]
+                if next != "\"" && next != "\\" { text.append("\\") }
+                text.append(next)
+                index = remaining.index(after: index)
+            case "\"":
+                guard index == remaining.endIndex || remaining[index] == " " || remaining[index] == "\t" else {
+                    throw .badSyntax("text after the closing quote")
+                }
+                remaining = remaining[index...]
+                return String(text)
+            default:
+                text.append(scalar)
+            }
+        }
+        throw .badSyntax("unclosed quote")
+    }
+
+    /// MINUTES, when the next word is all digits (it always is MINUTES then): 1 to 525600.
+    mutating func minutes() throws(ProtocolError) -> Int? {
+        skipBlanks()
+        let end = remaining.firstIndex(where: { $0 == " " || $0 == "\t" }) ?? remaining.endIndex
+        let field = remaining[..<end]
+        guard !field.isEmpty, field.allSatisfy({ ("0"..."9").contains($0) }) else { return nil }
+        let range = Wire.moderationMinutes
+        guard field.count <= 7, let value = Int(String(Substring(field))), range.contains(value) else {
+            throw .badSyntax("MINUTES is \(range.lowerBound) to \(range.upperBound)")
+        }
+        remaining = remaining[end...]
+        return value
+    }
+
+    /// The rest of the line, trimmed of blanks; `nil` when empty.
+    mutating func reason() -> String? {
+        let text = Substring(remaining).trimmingBlanks()
+        remaining = remaining[remaining.endIndex...]
+        return text.isEmpty ? nil : String(text)
     }
 }
 

@@ -6,6 +6,10 @@ public enum LeaveReason: String, CaseIterable, Sendable {
     case lost
     /// The user did not read and its outbound queue overflowed.
     case slow
+    /// An operator removed the user (`/kick`).
+    case kicked
+    /// An operator removed and banned the user (`/ban`).
+    case banned
 }
 
 /// A line the server sends to a client.
@@ -43,6 +47,22 @@ public enum Event: Equatable, Sendable {
     /// `CAPS NAME...` (v1.1): the capabilities on for this connection, the answer to `/caps`. The server
     /// sends them sorted (``Capability`` is `Comparable`) and without duplicates; `CAPS` alone for none.
     case caps([Capability])
+    /// `REGISTERED NAME` (accounts): the connection's name is now an account, and it is logged in as it.
+    case registered(String)
+    /// `LOGGED-IN NAME` (accounts): the connection is logged in as the account NAME.
+    case loggedIn(String)
+    /// `PASSWORD-CHANGED` (accounts): the answer to `/password`.
+    case passwordChanged
+    /// `UNBANNED TARGET` (moderation): the answer to `/unban`.
+    case unbanned(String)
+    /// `BAN KIND TARGET UNTIL BY REASON` (moderation): one ban in the answer to `/bans`.
+    case ban(BanEntry)
+    /// `BANS-END COUNT` (moderation): the end of a `/bans` answer.
+    case bansEnd(count: Int)
+    /// `MUTED NAME` (moderation): the answer to `/mute`.
+    case muted(String)
+    /// `UNMUTED NAME` (moderation): the answer to `/unmute`.
+    case unmuted(String)
 
     /// The event as one line, without its line feed.
     public var wireLine: String {
@@ -63,6 +83,14 @@ public enum Event: Equatable, Sendable {
         case .found(let message): "FOUND \(message.wireFields)"
         case .foundEnd(let count): "FOUND-END \(count)"
         case .caps(let capabilities): (["CAPS"] + capabilities.map(\.rawValue)).joined(separator: " ")
+        case .registered(let name): "REGISTERED \(name)"
+        case .loggedIn(let name): "LOGGED-IN \(name)"
+        case .passwordChanged: "PASSWORD-CHANGED"
+        case .unbanned(let target): "UNBANNED \(target)"
+        case .ban(let entry): "BAN \(entry.wireFields)"
+        case .bansEnd(let count): "BANS-END \(count)"
+        case .muted(let name): "MUTED \(name)"
+        case .unmuted(let name): "UNMUTED \(name)"
         }
     }
 
@@ -141,6 +169,30 @@ public enum Event: Equatable, Sendable {
                 capabilities.append(capability)
             }
             self = .caps(capabilities)
+        case "REGISTERED":
+            guard let name = fields.name(), fields.atEnd else { return nil }
+            self = .registered(name)
+        case "LOGGED-IN":
+            guard let name = fields.name(), fields.atEnd else { return nil }
+            self = .loggedIn(name)
+        case "PASSWORD-CHANGED":
+            guard fields.atEnd else { return nil }
+            self = .passwordChanged
+        case "UNBANNED":
+            guard let target = fields.next(), fields.atEnd else { return nil }
+            self = .unbanned(String(target))
+        case "BAN":
+            guard let entry = fields.banEntry() else { return nil }
+            self = .ban(entry)
+        case "BANS-END":
+            guard let count = fields.count(), fields.atEnd else { return nil }
+            self = .bansEnd(count: count)
+        case "MUTED":
+            guard let name = fields.name(), fields.atEnd else { return nil }
+            self = .muted(name)
+        case "UNMUTED":
+            guard let name = fields.name(), fields.atEnd else { return nil }
+            self = .unmuted(name)
         default:
             return nil
         }
@@ -187,6 +239,21 @@ private struct FieldReader {
             return nil
         }
         return StoredMessage(id: id, time: time, from: from, text: rest())
+    }
+
+    /// `KIND TARGET UNTIL BY REASON`, the rest of a `BAN` line.
+    mutating func banEntry() -> BanEntry? {
+        guard let word = next(), let kind = BanEntry.Kind(rawValue: String(word)), let target = next(),
+            let untilField = next(), let by = name()
+        else { return nil }
+        let until: Timestamp?
+        if untilField == "never" {
+            until = nil
+        } else {
+            guard let time = Timestamp(rfc3339: untilField) else { return nil }
+            until = time
+        }
+        return BanEntry(kind: kind, target: String(target), until: until, by: by, reason: rest())
     }
 
     /// Everything left, as the free TEXT field.

@@ -27,6 +27,20 @@ public enum ProtocolError: Error, Equatable, Sendable {
     /// The message store cannot serve the command (v1.1): it cannot take the message, or the server keeps
     /// nothing (`--store none` answers `/history` and `/search` with this). The text says which.
     case unavailable(String)
+    /// Accounts: the name belongs to an account; the text says whose or why.
+    case nameRegistered(String)
+    /// Accounts: a password outside ``Wire/passwordBytes``.
+    case badPassword
+    /// Accounts: a wrong name or password, or too many attempts (the text says which).
+    case loginFailed(String)
+    /// Accounts: the command needs the connection to be logged in.
+    case loginRequired(String)
+    /// Moderation: the sender is not an operator, or the command is aimed at one.
+    case notOperator(String)
+    /// Moderation: a banned address or account; the text says until when.
+    case banned(String)
+    /// Moderation: the sender is muted; the text says for how long.
+    case muted(String)
 
     /// The wire code for this error.
     public var code: ErrorCode {
@@ -42,6 +56,13 @@ public enum ProtocolError: Error, Equatable, Sendable {
         case .badText: .badText
         case .serverFull: .serverFull
         case .unavailable: .unavailable
+        case .nameRegistered: .nameRegistered
+        case .badPassword: .badPassword
+        case .loginFailed: .loginFailed
+        case .loginRequired: .loginRequired
+        case .notOperator: .notOperator
+        case .banned: .banned
+        case .muted: .muted
         }
     }
 
@@ -59,6 +80,13 @@ public enum ProtocolError: Error, Equatable, Sendable {
         case .badText: "line holds a control character"
         case .serverFull: "the server is full"
         case .unavailable(let detail): detail
+        case .nameRegistered(let detail): detail
+        case .badPassword: "a password is \(Wire.passwordBytes.lowerBound) to \(Wire.passwordBytes.upperBound) bytes"
+        case .loginFailed(let detail): detail
+        case .loginRequired(let detail): detail
+        case .notOperator(let detail): detail
+        case .banned(let detail): detail
+        case .muted(let detail): detail
         }
     }
 

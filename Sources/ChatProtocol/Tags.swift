@@ -36,7 +36,9 @@ public struct Tags: Equatable, Hashable, Sendable {
         switch event {
         case .message: self
         case .join, .leave, .nick, .directMessage: Tags(time: time)
-        case .welcome, .users, .help, .pong, .error, .bye, .history, .historyEnd, .found, .foundEnd, .caps: .none
+        case .welcome, .users, .help, .pong, .error, .bye, .history, .historyEnd, .found, .foundEnd, .caps,
+            .registered, .loggedIn, .passwordChanged, .unbanned, .ban, .bansEnd, .muted, .unmuted:
+            .none
         }
     }
 

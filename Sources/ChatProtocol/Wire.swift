@@ -10,4 +10,8 @@ public enum Wire {
     public static let carriageReturn: UInt8 = 0x0D
     /// The most `FOUND` lines one `/search` answer holds (v1.1): the newest matches.
     public static let maxSearchResults = 50
+    /// The lengths a password may have, in bytes of UTF-8 (accounts).
+    public static let passwordBytes = 8...256
+    /// The values MINUTES may take in `/ban` and `/mute`: a minute to a year.
+    public static let moderationMinutes = 1...525_600
 }

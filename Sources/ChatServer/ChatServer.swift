@@ -1,4 +1,5 @@
 import CSystemShims
+import ChatPassword
 import ChatProtocol
 import ChatStore
 import ChatSystem
@@ -45,6 +46,15 @@ public final class ChatServer: Sendable {
         public var store: any MessageStore
         /// What the store keeps.
         public var retention: Retention
+        /// Accounts, bans and mutes (in the same file as the history); ``NoAccounts`` (`--store none`) keeps
+        /// none, and nothing can be registered.
+        public var accounts: any AccountStore
+        /// Only logged-in connections are in the room (`--members-only`); registration is closed.
+        public var membersOnly: Bool
+        /// Seconds a connection to a members-only room has to log in before it is closed.
+        public var loginTimeout: Double
+        /// Whether `/register` makes accounts (`--registration open`, the default in an open room).
+        public var registrationOpen: Bool
 
         public init(
             host: String = "127.0.0.1",
@@ -59,7 +69,11 @@ public final class ChatServer: Sendable {
             greeting: String = "Welcome to chatroom! Type /help for the commands.",
             coalescingInterval: Double = 0.002,
             store: any MessageStore = NoStore(),
-            retention: Retention = Retention()
+            retention: Retention = Retention(),
+            accounts: any AccountStore = NoAccounts(),
+            membersOnly: Bool = false,
+            loginTimeout: Double = 30,
+            registrationOpen: Bool = true
         ) {
             self.host = host
             self.port = port
@@ -74,6 +88,10 @@ public final class ChatServer: Sendable {
             self.coalescingInterval = coalescingInterval
             self.store = store
             self.retention = retention
+            self.accounts = accounts
+            self.membersOnly = membersOnly
+            self.loginTimeout = loginTimeout
+            self.registrationOpen = registrationOpen
         }
     }
 

@@ -95,6 +95,8 @@ extension Session {
             try answerHistory(query)
         case .search(let text):
             try answerSearch(text)
+        case .register, .login, .changePassword, .kick, .ban, .unban, .bans, .mute, .unmute:
+            throw .unavailable("not yet")
         }
     }
 

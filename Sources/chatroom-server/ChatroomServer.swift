@@ -1,4 +1,5 @@
 import ArgumentParser
+import ChatPassword
 import ChatServer
 import ChatStore
 import ChatSystem
