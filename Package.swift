@@ -122,7 +122,9 @@ let package = Package(
         // ChatStore: the transcripts' stores; CSQLite: stores made by a newer release, for the start-up checks.
         .testTarget(
             name: "ChatServerTests",
-            dependencies: ["ChatServer", "ChatProtocol", "ChatStore", "ChatSystem", "CSQLite", "ChatTestSupport"]
+            dependencies: [
+                "ChatServer", "ChatPassword", "ChatProtocol", "ChatStore", "ChatSystem", "CSQLite", "ChatTestSupport",
+            ]
         ),
         // scripts/check_module_graph.py on the real tree and on copies with wrong arrows planted.
         .testTarget(name: "ModuleGraphTests", dependencies: ["ChatTestSupport"]),

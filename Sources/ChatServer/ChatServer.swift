@@ -128,14 +128,20 @@ public final class ChatServer: Sendable {
             sendQueueLimit: configuration.sendQueueBytes,
             greeting: configuration.greeting,
             flusher: interval > 0 ? try DeferredFlusher(coalescing: WriteCoalescing(interval: interval)) : nil,
-            storesMessages: keeps, pendingWaker: keeps ? try PollWaker() : nil, lastMessageID: configuration.store.lastID)
+            storesMessages: keeps, pendingWaker: keeps ? try PollWaker() : nil, lastMessageID: configuration.store.lastID,
+            membersOnly: configuration.membersOnly)
         self.storeWriter = StoreWriter(
             store: configuration.store, registry: registry, retention: configuration.retention, logger: logger)
         self.sessionSettings = SessionSettings(
             rate: configuration.rate,
             burst: configuration.burst,
             idleTimeout: UInt64(max(configuration.idleTimeout, 0) * 1e9),
-            store: configuration.store)
+            store: configuration.store,
+            desk: AccountDesk(
+                store: configuration.accounts,
+                registrationOpen: configuration.registrationOpen && !configuration.membersOnly,
+                loginTimeout: configuration.membersOnly ? UInt64(max(configuration.loginTimeout, 0) * 1e9) : 0),
+            membersOnly: configuration.membersOnly)
         self.stopWaker = try PollWaker()
         // Connection threads are woken with a signal; its handler must be in place before any is sent.
         _ = CSystemShims_install_wake_handler()
@@ -264,6 +270,15 @@ public final class ChatServer: Sendable {
         let peer = ServerSocket.peer(fd)
         let outbox = Outbox(
             id: nextID.add(1, ordering: .relaxed).oldValue, fd: fd, peer: peer.description, address: peer.address)
+        if let ban = sessionSettings.desk.addressBan(peer.address) {
+            logger.warning("refused", metadata: ["peer": "\(peer.description)", "limit": "banned"])
+            let refusal =
+                Event.error(.banned, "your address is banned \(AccountDesk.untilText(ban.until))").wireBytes
+                + Event.bye("banned").wireBytes
+            ServerSocket.sendBestEffort(fd, refusal)
+            close(fd)
+            return nil
+        }
         let name: String
         let (admission, left) = registry.admit(outbox)
         unsent.add(left)

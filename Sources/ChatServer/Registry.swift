@@ -18,7 +18,36 @@ final class Registry: Sendable {
         /// The connection sent `/caps` (even an empty one): it speaks v1.1, and `/help` lists v1.1 too.
         var speaksV11 = false
         /// History answers stop below this id: from it on, every message reaches this connection live.
-        let historyLimit: UInt64
+        var historyLimit: UInt64
+        /// The account the connection is logged in as (its stored spelling, which is then its name).
+        var account: String?
+        /// Whether that account was an operator when it logged in.
+        var isOperator = false
+        /// Its broadcasts and direct messages are refused while this is in force.
+        var mute: Mute?
+    }
+
+    /// A mute: until a wall-clock time, or until `/unmute`.
+    struct Mute: Sendable, Equatable {
+        /// Milliseconds since the Unix epoch; `nil` for until unmuted.
+        var until: Int64?
+
+        func isInForce(at now: Int64) -> Bool { until.map { $0 > now } ?? true }
+
+        /// The text of the `ERROR muted` a muted sender gets.
+        func refusal(at now: Int64) -> ProtocolError {
+            guard let until else { return .muted("you are muted until unmuted") }
+            let minutes = (until - now + 59_999) / 60_000
+            return .muted("you are muted for \(max(minutes, 1)) more min")
+        }
+    }
+
+    /// A connection to a members-only room that has not logged in: not in the room, it sees nothing of it
+    /// and nobody sees it, but it counts toward the connection limits.
+    struct Waiting: Sendable {
+        let outbox: Outbox
+        /// The name its `WELCOME` gave it.
+        let name: String
     }
 
     /// A broadcast that waits for the store before anyone is sent it.
@@ -30,6 +59,8 @@ final class Registry: Sendable {
 
     struct State: Sendable {
         var members: [UInt64: Member] = [:]
+        /// Connections waiting to log in to a members-only room.
+        var waiting: [UInt64: Waiting] = [:]
         var idsByKey: [String: UInt64] = [:]
         var nextNumber = 1
         var accepting = true
@@ -58,7 +89,7 @@ final class Registry: Sendable {
     }
 
     /// What one call queued, gathered under the lock.
-    private struct Delivery {
+    struct Delivery {
         var unsent = Unsent()
         /// Members whose queue a line would have taken past the limit: they are dropped as `slow`.
         var overflowed: [UInt64] = []
@@ -75,13 +106,15 @@ final class Registry: Sendable {
     let storesMessages: Bool
     /// Wakes the ``StoreWriter`` when a broadcast starts to wait (there is one when `storesMessages`).
     let pendingWaker: PollWaker?
+    /// Whether connections wait outside the room until they log in (`--members-only`).
+    let membersOnly: Bool
     /// The members, their names and the admission counts.
     ///
     /// Lock order: this lock comes first. Every delivery takes an ``Outbox``'s lock while holding it (see
     /// ``Outbox/state``); no code takes it while holding an outbox's lock, nor with the ``DeferredFlusher``'s.
     /// Held only for memory work; the one system call under it is the wake signal an outbox sends its own
     /// thread when it is closed (`pthread_kill`, which cannot block).
-    private let state = Locked(State())
+    let state = Locked(State())
 
     /// - Parameters:
     ///   - storesMessages: Broadcasts wait for the store's writer (``takePending(maxCount:maxBytes:)``,
@@ -90,8 +123,10 @@ final class Registry: Sendable {
     ///   - lastMessageID: The highest id ever given (the store's), so that ids go on from it.
     init(
         maxClients: Int, maxPerAddress: Int, sendQueueLimit: Int, greeting: String, flusher: DeferredFlusher? = nil,
-        storesMessages: Bool = false, pendingWaker: PollWaker? = nil, lastMessageID: UInt64 = 0
+        storesMessages: Bool = false, pendingWaker: PollWaker? = nil, lastMessageID: UInt64 = 0,
+        membersOnly: Bool = false
     ) {
+        self.membersOnly = membersOnly
         self.maxClients = maxClients
         self.maxPerAddress = maxPerAddress
         self.sendQueueLimit = sendQueueLimit
@@ -116,19 +151,21 @@ final class Registry: Sendable {
         let now = monotonicNanoseconds()
         return state.withLock { state -> (Admission, Unsent) in
             guard state.accepting else { return (.closed, Unsent()) }
-            guard state.members.count < maxClients else { return (.full, Unsent()) }
+            guard state.members.count + state.waiting.count < maxClients else { return (.full, Unsent()) }
             let fromAddress = state.connectionsByAddress[outbox.address, default: 0]
             guard maxPerAddress == 0 || fromAddress < maxPerAddress else { return (.tooManyFromAddress, Unsent()) }
-            var name: String
-            repeat {
-                name = "user\(state.nextNumber)"
-                state.nextNumber += 1
-            } while state.idsByKey[Name.key(name)] != nil
+            let name = generatedName(&state)
             var delivery = Delivery()
-            state.members[outbox.id] = Member(outbox: outbox, name: name, historyLimit: state.deliveredUpTo + 1)
-            state.idsByKey[Name.key(name)] = outbox.id
             state.liveSessions += 1
             state.connectionsByAddress[outbox.address] = fromAddress + 1
+            if membersOnly {
+                state.waiting[outbox.id] = Waiting(outbox: outbox, name: name)
+                enqueue(OutboundLine(.welcome(name: name, text: greeting)), outbox, &delivery)
+                settle(&state, &delivery)
+                return (.admitted(name: name), delivery.unsent)
+            }
+            state.members[outbox.id] = Member(outbox: outbox, name: name, historyLimit: state.deliveredUpTo + 1)
+            state.idsByKey[Name.key(name)] = outbox.id
             enqueue(OutboundLine(.welcome(name: name, text: greeting)), outbox, &delivery)
             deliver(.join(name), toAllIn: state, except: outbox.id, now: now, &delivery)
             settle(&state, &delivery)
@@ -142,6 +179,8 @@ final class Registry: Sendable {
     func remove(_ id: UInt64, reason: LeaveReason) -> (name: String?, unsent: Unsent) {
         let now = monotonicNanoseconds()
         return state.withLock { state -> (String?, Unsent) in
+            // Nobody saw a waiting connection come; nobody sees it go.
+            if let waiting = state.waiting.removeValue(forKey: id) { return (waiting.name, Unsent()) }
             var delivery = Delivery()
             let name = unlink(id, reason: reason, now: now, &state, &delivery)
             settle(&state, &delivery)
@@ -168,8 +207,9 @@ final class Registry: Sendable {
     func closeAll(farewell: String, deadline: UInt64) {
         let outboxes = state.withLock { state -> [Outbox] in
             state.accepting = false
-            let outboxes = state.members.values.map(\.outbox)
+            let outboxes = state.members.values.map(\.outbox) + state.waiting.values.map(\.outbox)
             state.members.removeAll()
+            state.waiting.removeAll()
             state.idsByKey.removeAll()
             return outboxes
         }
@@ -188,11 +228,15 @@ final class Registry: Sendable {
     /// (``deliverStored(_:)``) or the store refused it (``refuseStored(_:reason:)``).
     ///
     /// - Returns: What is left to send, and whether the message waits for the store.
-    func broadcast(from id: UInt64, text: String) -> (unsent: Unsent, waitsForStore: Bool) {
+    func broadcast(from id: UInt64, text: String) throws(ProtocolError) -> (unsent: Unsent, waitsForStore: Bool) {
         let now = monotonicNanoseconds()
-        let (unsent, wakeWriter) = state.withLock { state -> (Unsent, Bool?) in
+        let (unsent, wakeWriter) = try state.withLock { (state) throws(ProtocolError) -> (Unsent, Bool?) in
             guard let sender = state.members[id] else { return (Unsent(), nil) }
-            let message = StoredMessage(id: state.nextMessageID, time: .now(), from: sender.name, text: text)
+            let time = Timestamp.now()
+            if let mute = sender.mute, mute.isInForce(at: time.millisecondsSinceEpoch) {
+                throw mute.refusal(at: time.millisecondsSinceEpoch)
+            }
+            let message = StoredMessage(id: state.nextMessageID, time: time, from: sender.name, text: text)
             state.nextMessageID += 1
             guard storesMessages else {
                 var delivery = Delivery()
@@ -313,12 +357,16 @@ final class Registry: Sendable {
     func directMessage(from id: UInt64, to name: String, text: String) throws(ProtocolError) -> Unsent {
         try state.withLock { (state) throws(ProtocolError) -> Unsent in
             guard let sender = state.members[id] else { return Unsent() }
+            let time = Timestamp.now()
+            if let mute = sender.mute, mute.isInForce(at: time.millisecondsSinceEpoch) {
+                throw mute.refusal(at: time.millisecondsSinceEpoch)
+            }
             guard let recipientID = state.idsByKey[Name.key(name)], let recipient = state.members[recipientID] else {
                 throw .noSuchUser(name)
             }
             var delivery = Delivery()
             var lines = TaggedLines(
-                .directMessage(from: sender.name, to: recipient.name, text: text), tags: Tags(time: .now()))
+                .directMessage(from: sender.name, to: recipient.name, text: text), tags: Tags(time: time))
             if recipientID != id { enqueue(lines.line(for: recipient.capabilities), recipient.outbox, &delivery) }
             enqueue(lines.line(for: sender.capabilities), sender.outbox, &delivery)
             settle(&state, &delivery)
@@ -327,10 +375,15 @@ final class Registry: Sendable {
     }
 
     /// Renames a member and tells everyone `NICK OLD NEW`.
-    func rename(_ id: UInt64, to newName: String) throws(ProtocolError) -> Unsent {
+    ///
+    /// - Parameter registered: The new name belongs to an account (the caller asked the store, with no lock
+    ///   held): refused, as is any rename of a logged-in connection.
+    func rename(_ id: UInt64, to newName: String, registered: Bool = false) throws(ProtocolError) -> Unsent {
         let now = monotonicNanoseconds()
         return try state.withLock { (state) throws(ProtocolError) -> Unsent in
             guard let member = state.members[id] else { return Unsent() }
+            if let account = member.account { throw .nameRegistered("you are logged in as \(account)") }
+            if registered { throw .nameRegistered("the name \(newName) is registered") }
             let newKey = Name.key(newName)
             if let holder = state.idsByKey[newKey], holder != id { throw .nameTaken(newName) }
             guard newName != member.name else { throw .nameTaken(newName) }
@@ -347,9 +400,9 @@ final class Registry: Sendable {
     /// Answers the member alone, in order with everything else it receives.
     func reply(to id: UInt64, _ events: [Event]) -> Unsent {
         state.withLock { state -> Unsent in
-            guard let member = state.members[id] else { return Unsent() }
+            guard let outbox = state.members[id]?.outbox ?? state.waiting[id]?.outbox else { return Unsent() }
             var delivery = Delivery()
-            for event in events { enqueue(OutboundLine(event), member.outbox, &delivery) }
+            for event in events { enqueue(OutboundLine(event), outbox, &delivery) }
             settle(&state, &delivery)
             return delivery.unsent
         }
@@ -371,21 +424,21 @@ final class Registry: Sendable {
 
     /// Queues a room event for every member (but `except`), stamped with the time now for those who asked
     /// for `time`.
-    private func deliver(
+    func deliver(
         _ event: Event, toAllIn state: State, except: UInt64? = nil, now: UInt64, _ delivery: inout Delivery
     ) {
         deliver(TaggedLines(event, tags: Tags(time: .now())), toAllIn: state, except: except, now: now, &delivery)
     }
 
     /// Queues a broadcast for every member, with its id and time for those who asked for them.
-    private func deliver(_ message: StoredMessage, toAllIn state: State, now: UInt64, _ delivery: inout Delivery) {
+    func deliver(_ message: StoredMessage, toAllIn state: State, now: UInt64, _ delivery: inout Delivery) {
         let event = Event.message(from: message.from, text: message.text)
         deliver(TaggedLines(event, tags: Tags(id: message.id, time: message.time)), toAllIn: state, now: now, &delivery)
     }
 
     /// Queues each member the variant of a room event its capabilities select.
     @inline(__always)
-    private func deliver(
+    func deliver(
         _ lines: TaggedLines, toAllIn state: State, except: UInt64? = nil, now: UInt64, _ delivery: inout Delivery
     ) {
         var lines = lines
@@ -400,7 +453,7 @@ final class Registry: Sendable {
     /// - Parameter now: For a room event, when it happened: the cork may hold it back. `nil` sends it at
     ///   once (an answer to the member's own command).
     @inline(__always)
-    private func enqueue(
+    func enqueue(
         _ line: OutboundLine, _ outbox: Outbox, coalescingAt now: UInt64? = nil, _ delivery: inout Delivery
     ) {
         let coalescing = now == nil ? nil : flusher?.coalescing
@@ -409,12 +462,12 @@ final class Registry: Sendable {
 
     /// Notes what queueing lines for `outbox` said: an overflow to settle, a flush or a cork to send.
     @inline(__always)
-    private func record(_ enqueued: OutboxState.Enqueued, for outbox: Outbox, _ delivery: inout Delivery) {
+    func record(_ enqueued: OutboxState.Enqueued, for outbox: Outbox, _ delivery: inout Delivery) {
         if case .overflow = enqueued { delivery.overflowed.append(outbox.id) }
         delivery.unsent.record(enqueued, for: outbox)
     }
 
-    private func unlink(
+    func unlink(
         _ id: UInt64, reason: LeaveReason, now: UInt64, _ state: inout State, _ delivery: inout Delivery
     ) -> String? {
         guard let member = state.members.removeValue(forKey: id) else { return nil }
@@ -425,7 +478,7 @@ final class Registry: Sendable {
 
     /// Drops every member whose queue overflowed, telling the others `LEAVE NAME slow`
     /// (which may overflow further queues, so it repeats until none does).
-    private func settle(_ state: inout State, _ delivery: inout Delivery) {
+    func settle(_ state: inout State, _ delivery: inout Delivery) {
         while let id = delivery.overflowed.popLast() {
             guard let member = state.members[id] else { continue }
             member.outbox.close(.now(reason: "slow"))

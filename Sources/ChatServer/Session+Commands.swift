@@ -19,6 +19,24 @@ extension Session {
         "/history [N] - the N newest stored messages (1 to 1000, 50 if not given) as HISTORY lines",
         "/history before ID [N] - the N messages before id ID; /history after ID [N] - the N after it",
         "/search TEXT - the 50 newest stored messages with every word of TEXT, as FOUND lines",
+        "/register PASSWORD - make your name an account (8 to 256 bytes of password) and log in",
+        "/login NAME PASSWORD - log in as the account NAME (it becomes your name)",
+        "/password OLD NEW - change your password (quote one that holds spaces)",
+    ]
+
+    /// The `HELP` lines of the operator commands, for an operator.
+    static let helpLinesOperator = [
+        "/kick NAME [REASON] - remove NAME from the room",
+        "/ban NAME [MINUTES] [REASON] - remove NAME and refuse its account (or address) for MINUTES, or until /unban",
+        "/unban NAME|ADDRESS - lift a ban; /bans - list the bans",
+        "/mute NAME [MINUTES] - refuse NAME's messages for MINUTES, or until /unmute NAME",
+    ]
+
+    /// What a connection outside a members-only room may do.
+    static let helpLinesWaiting = [
+        "/login NAME PASSWORD - log in; this room is for its members only",
+        "/ping [TOKEN] - the server answers PONG [TOKEN]",
+        "/quit - leave",
     ]
 
     /// The answer to `/history` and `/search` from a server that keeps nothing.
@@ -68,23 +86,32 @@ extension Session {
 
     private mutating func execute(_ command: Command) throws(ProtocolError) {
         let id = outbox.id
+        if settings.membersOnly && !loggedIn {
+            switch command {
+            case .login, .ping, .quit: break
+            case .help: return unsent.add(registry.reply(to: id, Self.helpLinesWaiting.map { .help($0) }))
+            default: throw .loginRequired("this room is for its members: /login NAME PASSWORD")
+            }
+        }
         switch command {
         case .help:
             let v11 = registry.historyView(for: id)?.speaksV11 == true
-            unsent.add(registry.reply(to: id, (Self.helpLines + (v11 ? Self.helpLinesV11 : [])).map { .help($0) }))
+            let op = v11 && registry.standing(of: id)?.isOperator == true
+            let lines = Self.helpLines + (v11 ? Self.helpLinesV11 : []) + (op ? Self.helpLinesOperator : [])
+            unsent.add(registry.reply(to: id, lines.map { .help($0) }))
         case .users:
             unsent.add(registry.replyUsers(to: id))
         case .directMessage(let name, let text):
             unsent.add(try registry.directMessage(from: id, to: name, text: text))
         case .broadcast(let text):
-            let (left, waits) = registry.broadcast(from: id, text: text)
+            let (left, waits) = try registry.broadcast(from: id, text: text)
             unsent.add(left)
             if waits {
                 awaitingStore = true
                 broadcastsInFlight += 1
             }
         case .nick(let name):
-            unsent.add(try registry.rename(id, to: name))
+            unsent.add(try registry.rename(id, to: name, registered: try nameIsRegistered(name)))
         case .ping(let token):
             unsent.add(registry.reply(to: id, [.pong(token)]))
         case .quit:
@@ -95,8 +122,24 @@ extension Session {
             try answerHistory(query)
         case .search(let text):
             try answerSearch(text)
-        case .register, .login, .changePassword, .kick, .ban, .unban, .bans, .mute, .unmute:
-            throw .unavailable("not yet")
+        case .register(let password):
+            try register(password: password)
+        case .login(let name, let password):
+            try logIn(name: name, password: password)
+        case .changePassword(let old, let new):
+            try changePassword(old: old, new: new)
+        case .kick(let name, let reason):
+            try kick(name, reason: reason)
+        case .ban(let name, let minutes, let reason):
+            try ban(name, minutes: minutes, reason: reason)
+        case .unban(let target):
+            try unban(target)
+        case .bans:
+            try listBans()
+        case .mute(let name, let minutes):
+            try mute(name, minutes: minutes)
+        case .unmute(let name):
+            try unmute(name)
         }
     }
 

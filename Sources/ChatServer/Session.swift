@@ -16,6 +16,10 @@ struct SessionSettings: Sendable {
     var flushGrace: UInt64 = 2_000_000_000
     /// The history, for `/history` and `/search` (read on the session's own thread).
     var store: any MessageStore = NoStore()
+    /// Accounts, bans, mutes, passwords and the room's rules for them.
+    var desk: AccountDesk
+    /// Only logged-in connections are in the room; the others may only `/login`, `/help`, `/ping`, `/quit`.
+    var membersOnly = false
 }
 
 /// The thread that owns one connection's socket: it reads and handles commands, and takes over the
@@ -61,6 +65,10 @@ struct Session {
     static let maxBroadcastsInFlight = 32
     /// This thread's signal mask with the wake signal let through, for the waits.
     private var waitMask = sigset_t()
+    /// The connection logged in (here, on its own thread): in a members-only room it is then in the room.
+    var loggedIn = false
+    /// A members-only room closes a connection that has not logged in by then (monotonic nanoseconds).
+    private var loginDeadline: UInt64?
 
     init(outbox: Outbox, registry: Registry, logger: Logger, settings: SessionSettings) {
         self.outbox = outbox
@@ -70,6 +78,7 @@ struct Session {
         let now = monotonicNanoseconds()
         lastHeard = now
         if settings.rate > 0 { bucket = TokenBucket(rate: settings.rate, burst: settings.burst, now: now) }
+        if settings.membersOnly && settings.desk.loginTimeout > 0 { loginDeadline = now + settings.desk.loginTimeout }
     }
 
     /// Runs until the connection ends, then closes the socket and logs the disconnection.
@@ -140,6 +149,7 @@ struct Session {
             if closing == nil && readOpen && settings.idleTimeout > 0 {
                 wakeAt = min(wakeAt, lastHeard + settings.idleTimeout)
             }
+            if closing == nil, !loggedIn, let loginDeadline { wakeAt = min(wakeAt, loginDeadline) }
             if closing == nil && inputStart < inputEnd && held == nil, let bucket {
                 wakeAt = min(wakeAt, now + bucket.nanosUntilToken())
             }
@@ -164,6 +174,10 @@ struct Session {
             {
                 _ = leave(.lost, now: true)
                 return "idle"
+            }
+            if closing == nil, !loggedIn, let loginDeadline, monotonicNanoseconds() >= loginDeadline {
+                _ = leave(.lost, finalLine: OutboundLine(.bye("login required")))
+                return "login-timeout"
             }
         }
     }

@@ -123,7 +123,7 @@ import Testing
         #expect(registry.admit(makeOutbox(3)).admission == .admitted(name: "user2"))
     }
 
-    @Test func closeAllSaysByeAndAdmitsNoMore() {
+    @Test func closeAllSaysByeAndAdmitsNoMore() throws {
         let registry = makeRegistry()
         let outboxes = join(2, to: registry)
         registry.closeAll(farewell: "server shutting down", deadline: 42)
@@ -133,7 +133,7 @@ import Testing
             #expect(outbox.closing == .afterFlush(deadline: 42, reason: "shutdown"))
         }
         #expect(registry.admit(makeOutbox(3)).admission == .closed)
-        #expect(registry.broadcast(from: 1, text: "anyone?").unsent.outboxes.isEmpty)
+        #expect(try registry.broadcast(from: 1, text: "anyone?").unsent.outboxes.isEmpty)
     }
 
     // MARK: Names
@@ -146,7 +146,7 @@ import Testing
         #expect(alice.queued == ["WELCOME user1 hi", "NICK user1 User2", "JOIN user3"])
     }
 
-    @Test func removingAMemberTellsTheOthersOnce() {
+    @Test func removingAMemberTellsTheOthersOnce() throws {
         let registry = makeRegistry()
         let outboxes = join(3, to: registry)
         for outbox in outboxes { _ = outbox.writeAll() }
@@ -163,12 +163,12 @@ import Testing
     @Test func everyMemberSeesEveryEventInOneOrder() throws {
         let registry = makeRegistry()
         let outboxes = join(3, to: registry)
-        _ = registry.broadcast(from: 1, text: "one")
-        _ = registry.broadcast(from: 2, text: "two")
+        _ = try registry.broadcast(from: 1, text: "one")
+        _ = try registry.broadcast(from: 2, text: "two")
         _ = try registry.rename(3, to: "carol")
-        _ = registry.broadcast(from: 3, text: "three")
+        _ = try registry.broadcast(from: 3, text: "three")
         _ = registry.remove(2, reason: .quit)
-        _ = registry.broadcast(from: 1, text: "four")
+        _ = try registry.broadcast(from: 1, text: "four")
         let events = ["MSG user1 one", "MSG user2 two", "NICK user3 carol", "MSG carol three"]
         #expect(
             outboxes[0].queued == ["WELCOME user1 hi", "JOIN user2", "JOIN user3"] + events
@@ -270,7 +270,7 @@ import Testing
         #expect(outbox.unsentBytes == limit - room)
     }
 
-    @Test func anOverflowingMemberLeavesAsSlowAndIsClosedAtOnce() {
+    @Test func anOverflowingMemberLeavesAsSlowAndIsClosedAtOnce() throws {
         let limit = 200
         let (registry, outboxes) = crowdedRoom(2, limit: limit)
         let (alice, bob) = (outboxes[0], outboxes[1])
@@ -278,37 +278,37 @@ import Testing
         fill(registry, bob, leaving: 15, limit: limit)
         let bobBefore = bob.queued
         _ = alice.writeAll()
-        let unsent = registry.broadcast(from: 1, text: "hello").unsent
+        let unsent = try registry.broadcast(from: 1, text: "hello").unsent
         #expect(bob.closing == .now(reason: "slow"))
         #expect(bob.queued == bobBefore)
         #expect(alice.queued == ["MSG user1 hello", "LEAVE user2 slow"])
         #expect(unsent.outboxes.map(\.id) == [1])
         #expect(registry.count == 1)
         // Gone from the room: no more lines, no name.
-        _ = registry.broadcast(from: 1, text: "again")
+        _ = try registry.broadcast(from: 1, text: "again")
         #expect(bob.queued == bobBefore)
         #expect(throws: ProtocolError.noSuchUser("user2")) {
             try registry.directMessage(from: 1, to: "user2", text: "x")
         }
     }
 
-    @Test func aLineUpToTheLimitFits() {
+    @Test func aLineUpToTheLimitFits() throws {
         let limit = 200
         let (registry, outboxes) = crowdedRoom(2, limit: limit)
         fill(registry, outboxes[1], leaving: 16, limit: limit)
-        _ = registry.broadcast(from: 1, text: "hello")
+        _ = try registry.broadcast(from: 1, text: "hello")
         #expect(outboxes[1].closing == nil)
         #expect(outboxes[1].unsentBytes == limit)
         #expect(outboxes[1].queued.last == "MSG user1 hello")
     }
 
-    @Test func aSlowLeaveThatOverflowsAnotherQueueDropsThatMemberToo() {
+    @Test func aSlowLeaveThatOverflowsAnotherQueueDropsThatMemberToo() throws {
         let limit = 200
         let (registry, outboxes) = crowdedRoom(3, limit: limit)
         // Bob has no room for the MSG; Carol has room for the MSG but not for "LEAVE user2 slow" after it.
         fill(registry, outboxes[1], leaving: 15, limit: limit)
         fill(registry, outboxes[2], leaving: 16 + 16, limit: limit)
-        _ = registry.broadcast(from: 1, text: "hello")
+        _ = try registry.broadcast(from: 1, text: "hello")
         #expect(outboxes[1].closing == .now(reason: "slow"))
         #expect(outboxes[2].closing == .now(reason: "slow"))
         #expect(outboxes[2].queued.last == "MSG user1 hello")
@@ -316,7 +316,7 @@ import Testing
         #expect(registry.count == 1)
     }
 
-    @Test func anAnswerThatOverflowsDropsTheMemberItself() {
+    @Test func anAnswerThatOverflowsDropsTheMemberItself() throws {
         let limit = 200
         let (registry, outboxes) = crowdedRoom(2, limit: limit)
         _ = registry.reply(to: 2, Session.helpLines.map { .help($0) })
@@ -366,7 +366,7 @@ import Testing
     @Test func aBroadcastWaitsForTheStoreAndItsSenderWithIt() throws {
         let (registry, waker) = try makeRegistry()
         let outboxes = join(2, to: registry)
-        let (unsent, waits) = registry.broadcast(from: 1, text: "hello")
+        let (unsent, waits) = try registry.broadcast(from: 1, text: "hello")
         #expect(waits)
         #expect(unsent.outboxes.isEmpty && unsent.corked.isEmpty)
         // Nobody is sent anything yet; the sender waits for id 1, the other member for nothing.
@@ -376,7 +376,7 @@ import Testing
         #expect(registry.deliveredUpTo == 0)
         // The first broadcast to wait wakes the writer; one more while it waits needs no second wake-up.
         #expect(wasWoken(waker))
-        _ = registry.broadcast(from: 2, text: "there")
+        _ = try registry.broadcast(from: 2, text: "there")
         #expect(!wasWoken(waker))
         #expect(outboxes.map(\.awaitingMessage) == [1, 2])
         #expect(outboxes.map(\.queued) == [[], []])
@@ -386,7 +386,7 @@ import Testing
         let (registry, _) = try makeRegistry()
         _ = join(5, to: registry)
         // Texts of 1, 2, 3, 4 and 5 bytes, ids 1 to 5.
-        for id in 1...5 { _ = registry.broadcast(from: UInt64(id), text: String(repeating: "x", count: id)) }
+        for id in 1...5 { _ = try registry.broadcast(from: UInt64(id), text: String(repeating: "x", count: id)) }
         #expect(registry.takePending(maxCount: 2, maxBytes: .max).map(\.message.id) == [1, 2])
         // 3 + 4 = 7 bytes fit; 5 more would pass 8.
         #expect(registry.takePending(maxCount: 10, maxBytes: 8).map(\.message.id) == [3, 4])
@@ -408,8 +408,8 @@ import Testing
         _ = registry.enableCapabilities([.time], for: 3)
         _ = registry.enableCapabilities([.time, .ids], for: 4)
         for outbox in outboxes { _ = outbox.writeAll() }
-        _ = registry.broadcast(from: 1, text: "one")
-        _ = registry.broadcast(from: 4, text: "two words")
+        _ = try registry.broadcast(from: 1, text: "one")
+        _ = try registry.broadcast(from: 4, text: "two words")
         let group = registry.takePending(maxCount: 10, maxBytes: .max)
         #expect(group.map(\.message.id) == [1, 2])
         let times = group.map(\.message.time.rfc3339)
@@ -432,8 +432,8 @@ import Testing
         let (registry, _) = try makeRegistry(sendQueueLimit: 60)
         let outboxes = join(3, to: registry)
         _ = registry.reply(to: 3, [.pong(String(repeating: "p", count: 40))])
-        _ = registry.broadcast(from: 1, text: "one1")
-        _ = registry.broadcast(from: 2, text: "two2")
+        _ = try registry.broadcast(from: 1, text: "one1")
+        _ = try registry.broadcast(from: 2, text: "two2")
         let unsent = registry.deliverStored(registry.takePending(maxCount: 10, maxBytes: .max))
         #expect(outboxes[0].queued == ["MSG user1 one1", "MSG user2 two2", "LEAVE user3 slow"])
         #expect(outboxes[1].queued == ["MSG user1 one1", "MSG user2 two2", "LEAVE user3 slow"])
@@ -446,7 +446,7 @@ import Testing
     @Test func aStoredMessageReachesTheMembersInTheRoomWhenItIsDelivered() throws {
         let (registry, _) = try makeRegistry()
         let outboxes = join(2, to: registry)
-        _ = registry.broadcast(from: 1, text: "hello")
+        _ = try registry.broadcast(from: 1, text: "hello")
         // Bob leaves and Carol comes while it waits: Carol is sent it, Bob is not.
         _ = registry.remove(2, reason: .quit)
         let carol = join(1, to: registry, from: 3)[0]
@@ -460,14 +460,14 @@ import Testing
     @Test func refuseStoredAnswersTheSenderAloneAndLetsItGoOn() throws {
         let (registry, _) = try makeRegistry()
         let outboxes = join(3, to: registry)
-        _ = registry.broadcast(from: 2, text: "lost")
+        _ = try registry.broadcast(from: 2, text: "lost")
         let unsent = registry.refuseStored(registry.takePending(maxCount: 10, maxBytes: .max), reason: Self.refusal)
         #expect(unsent.outboxes.map(\.id) == [2])
         #expect(outboxes.map(\.queued) == [[], ["ERROR unavailable \(Self.refusal)"], []])
         #expect(outboxes[1].awaitingMessage == 0)
         // A refused id is never given again, and counts as settled for what comes after it.
         #expect(registry.deliveredUpTo == 1)
-        _ = registry.broadcast(from: 1, text: "kept")
+        _ = try registry.broadcast(from: 1, text: "kept")
         _ = registry.deliverStored(registry.takePending(maxCount: 10, maxBytes: .max))
         #expect(outboxes[2].queued == ["MSG user1 kept"])
         #expect(registry.deliveredUpTo == 2)
@@ -476,7 +476,7 @@ import Testing
     @Test func aRefusalForASenderThatLeftGoesToNobody() throws {
         let (registry, _) = try makeRegistry()
         let outboxes = join(2, to: registry)
-        _ = registry.broadcast(from: 1, text: "lost")
+        _ = try registry.broadcast(from: 1, text: "lost")
         _ = registry.remove(1, reason: .lost)
         _ = outboxes[1].writeAll()
         let unsent = registry.refuseStored(registry.takePending(maxCount: 10, maxBytes: .max), reason: Self.refusal)
@@ -491,22 +491,22 @@ import Testing
         _ = registry.enableCapabilities([.ids], for: 1)
         #expect(registry.deliveredUpTo == 41)
         #expect(registry.historyView(for: 1)?.limit == 42)
-        _ = registry.broadcast(from: 1, text: "a")
+        _ = try registry.broadcast(from: 1, text: "a")
         let first = registry.takePending(maxCount: 10, maxBytes: .max)
         _ = registry.deliverStored(first)
-        _ = registry.broadcast(from: 1, text: "b")
+        _ = try registry.broadcast(from: 1, text: "b")
         let second = registry.takePending(maxCount: 10, maxBytes: .max)
         _ = registry.deliverStored(second)
         #expect((first + second).map(\.message.id) == [42, 43])
         #expect(outboxes[0].queued == ["CAPS ids", "@id=42 MSG user1 a", "@id=43 MSG user1 b"])
     }
 
-    @Test func withoutAStoreABroadcastGoesAtOnceWithTheNextID() {
+    @Test func withoutAStoreABroadcastGoesAtOnceWithTheNextID() throws {
         let registry = Registry(maxClients: 10, maxPerAddress: 0, sendQueueLimit: 1 << 20, greeting: "hi")
         let outboxes = join(2, to: registry)
         _ = registry.enableCapabilities([.ids], for: 2)
         _ = outboxes[1].writeAll()
-        let (_, waits) = registry.broadcast(from: 1, text: "now")
+        let (_, waits) = try registry.broadcast(from: 1, text: "now")
         #expect(!waits)
         #expect(!registry.hasPending)
         #expect(outboxes.map(\.awaitingMessage) == [0, 0])
@@ -517,7 +517,7 @@ import Testing
         let (registry, _) = try makeRegistry()
         _ = join(1, to: registry)
         #expect(registry.historyView(for: 1)?.limit == 1)
-        _ = registry.broadcast(from: 1, text: "one")
+        _ = try registry.broadcast(from: 1, text: "one")
         // Admitted while 1 waits: it will be sent 1 live, so its history stops below 1.
         let bob = join(1, to: registry, from: 2)[0]
         #expect(registry.historyView(for: 2)?.limit == 1)
@@ -526,7 +526,7 @@ import Testing
         _ = join(1, to: registry, from: 3)
         #expect(registry.historyView(for: 3)?.limit == 2)
         // A refused message counts as settled too.
-        _ = registry.broadcast(from: 1, text: "two")
+        _ = try registry.broadcast(from: 1, text: "two")
         _ = registry.refuseStored(registry.takePending(maxCount: 10, maxBytes: .max), reason: Self.refusal)
         _ = join(1, to: registry, from: 4)
         #expect(registry.historyView(for: 4)?.limit == 3)

@@ -9,8 +9,8 @@ struct Transcript: Sendable {
     /// One statement of the script.
     struct Step: Sendable, Equatable {
         enum Action: Sendable, Equatable {
-            /// `connect NAME`: open a connection.
-            case connect
+            /// `connect NAME` (or `connect NAME from ADDRESS`, a loopback address): open a connection.
+            case connect(from: String?)
             /// `NAME > TEXT` or `NAME >> BYTES`: send bytes.
             case send([UInt8])
             /// `NAME < LINE` or `NAME << LINE`: the next line received is exactly this (a `{time}` in it
@@ -37,6 +37,20 @@ struct Transcript: Sendable {
     let path: String
     /// The connection limit of the server, when the script sets one.
     private(set) var maxClients: Int?
+    /// An account made before the server starts (`server account NAME PASSWORD`, `server operator ...`).
+    struct Account: Sendable, Equatable {
+        var name: String
+        var password: String
+        var isOperator: Bool
+    }
+
+    private(set) var accounts: [Account] = []
+    /// `server members-only`.
+    private(set) var membersOnly = false
+    /// `server registration closed`.
+    private(set) var registrationClosed = false
+    /// `server login-timeout SECONDS`.
+    private(set) var loginTimeout: Int?
     private(set) var steps: [Step] = []
     /// The number of lines in the file; the end-of-script check is reported at the last one.
     let lineCount: Int
@@ -104,7 +118,16 @@ struct Transcript: Sendable {
         let (word, rest) = Self.splitWord(line)
         switch word {
         case "connect":
-            let label = String(rest)
+            let (labelWord, fromPart) = Self.splitWord(rest)
+            let label = String(labelWord)
+            var source: String?
+            if !fromPart.isEmpty {
+                let (from, address) = Self.splitWord(fromPart)
+                guard from == "from", address.hasPrefix("127."), !address.contains(" ") else {
+                    throw ParseProblem("'connect NAME from ADDRESS' takes a loopback address (127.x.y.z)")
+                }
+                source = String(address)
+            }
             guard Self.isLabel(label) else {
                 throw ParseProblem("'connect' needs a client name (a letter, then letters, digits, _ or -)")
             }
@@ -114,14 +137,34 @@ struct Transcript: Sendable {
             case .ended: throw ParseProblem("\(label) named an earlier connection: give each connection its own name")
             }
             clients[label] = .open
-            steps.append(Step(line: lineNumber, client: label, action: .connect))
+            steps.append(Step(line: lineNumber, client: label, action: .connect(from: source)))
         case "server":
             let (setting, value) = Self.splitWord(rest)
-            guard setting == "max-clients", let limit = Int(value), limit > 0 else {
-                throw ParseProblem("the only server setting is 'server max-clients N' (N > 0)")
-            }
             guard steps.isEmpty else { throw ParseProblem("'server' settings come before the first 'connect'") }
-            maxClients = limit
+            let settings =
+                "the server settings are 'server max-clients N' (N > 0), 'server account NAME PASSWORD', "
+                + "'server operator NAME PASSWORD', 'server members-only', 'server registration closed' and "
+                + "'server login-timeout SECONDS'"
+            switch setting {
+            case "max-clients":
+                guard let limit = Int(value), limit > 0 else { throw ParseProblem(settings) }
+                maxClients = limit
+            case "account", "operator":
+                let (name, password) = Self.splitWord(value)
+                guard !name.isEmpty, !password.isEmpty, !password.contains(" ") else { throw ParseProblem(settings) }
+                accounts.append(Account(name: String(name), password: String(password), isOperator: setting == "operator"))
+            case "members-only":
+                guard value.isEmpty else { throw ParseProblem(settings) }
+                membersOnly = true
+            case "registration":
+                guard value == "closed" else { throw ParseProblem(settings) }
+                registrationClosed = true
+            case "login-timeout":
+                guard let seconds = Int(value), seconds > 0 else { throw ParseProblem(settings) }
+                loginTimeout = seconds
+            default:
+                throw ParseProblem(settings)
+            }
         default:
             let label = String(word)
             guard Self.isLabel(label) else {

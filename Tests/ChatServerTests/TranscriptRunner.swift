@@ -1,3 +1,5 @@
+import ChatPassword
+import ChatProtocol
 import ChatServer
 import ChatStore
 import ChatTestSupport
@@ -15,7 +17,21 @@ extension Transcript {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var configuration = ChatServer.Configuration()
         if let maxClients { configuration.maxClients = maxClients }
-        configuration.store = try SQLiteMessageStore(path: folder + "/transcript.sqlite")
+        let path = folder + "/transcript.sqlite"
+        configuration.store = try SQLiteMessageStore(path: path)
+        let accounts = try SQLiteAccountStore(path: path)
+        // Cheap hashes for the accounts made ahead; the server checks any parameters a hash names.
+        let hasher = PasswordHasher(parameters: .init(memoryKiB: 64, iterations: 1, parallelism: 1))
+        for account in self.accounts {
+            _ = try accounts.createAccount(
+                AccountRecord(
+                    name: account.name, passwordHash: try hasher.hash(account.password), isOperator: account.isOperator,
+                    created: Timestamp.now().millisecondsSinceEpoch))
+        }
+        configuration.accounts = accounts
+        configuration.membersOnly = membersOnly
+        configuration.registrationOpen = !registrationClosed
+        if let loginTimeout { configuration.loginTimeout = Double(loginTimeout) }
         return try await run(configuration)
     }
 
@@ -75,9 +91,9 @@ private struct TranscriptRunner {
 
     private mutating func run(_ step: Transcript.Step) throws(TranscriptError) {
         let label = step.client
-        if case .connect = step.action {
+        if case .connect(let source) = step.action {
             do {
-                clients.append((label, try LineClient(port: port)))
+                clients.append((label, try LineClient(port: port, source: source)))
             } catch {
                 throw failure(step.line, "\(label) could not connect: \(error)")
             }

@@ -365,7 +365,16 @@ private func shownLines(in message: String) -> [String] {
             "inline.chat:2: a line to expect must be valid UTF-8 (the test client decodes what it reads)"
         ),
         ("connect alice\nserver max-clients 2", "inline.chat:2: 'server' settings come before the first 'connect'"),
-        ("server max-clients none", "inline.chat:1: the only server setting is 'server max-clients N' (N > 0)"),
+        (
+            "server max-clients none",
+            "inline.chat:1: the server settings are 'server max-clients N' (N > 0), 'server account NAME PASSWORD', "
+                + "'server operator NAME PASSWORD', 'server members-only', 'server registration closed' and "
+                + "'server login-timeout SECONDS'"
+        ),
+        ("server registration open", "inline.chat:1: the server settings are 'server max-clients N' (N > 0), 'server account NAME PASSWORD', "
+                + "'server operator NAME PASSWORD', 'server members-only', 'server registration closed' and "
+                + "'server login-timeout SECONDS'"),
+        ("connect alice from 10.0.0.1", "inline.chat:1: 'connect NAME from ADDRESS' takes a loopback address (127.x.y.z)"),
         (
             "hello there",
             #"inline.chat:1: no client named hello: write 'connect hello' first"#

@@ -13,11 +13,29 @@ public final class LineClient: @unchecked Sendable {
     public private(set) var received: [String] = []
 
     /// Connects to a server on this machine.
-    public init(port: Int, host: String = "127.0.0.1", receiveBufferBytes: Int32? = nil) throws {
+    ///
+    /// - Parameter source: The loopback address to connect from (`127.0.0.2`, `127.0.0.3`, ...), to act as
+    ///   another machine; the system's choice when `nil`.
+    public init(port: Int, host: String = "127.0.0.1", source: String? = nil, receiveBufferBytes: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket failed: errno \(errno)") }
         if var size = receiveBufferBytes {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            inet_pton(AF_INET, source, &local.sin_addr)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else {
+                let code = errno
+                Glibc.close(fd)
+                throw TestFailure("bind to \(source) failed: errno \(code)")
+            }
         }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
