@@ -104,18 +104,18 @@ public enum Command: Equatable, Sendable {
             if text.isEmpty { throw .emptyMessage }
             return .search(String(text))
         case "register":
-            guard !rest.isEmpty else { throw .badSyntax("usage: /register PASSWORD") }
+            guard !rest.isEmpty else { throw .badSyntax(registerUsage) }
             return .register(password: String(rest))
         case "login":
             let trimmed = rest.unicodeScalars.drop(while: { $0 == " " })
             guard let nameEnd = trimmed.firstIndex(of: " "), nameEnd > trimmed.startIndex,
                 trimmed.index(after: nameEnd) < trimmed.endIndex
-            else { throw .badSyntax("usage: /login NAME PASSWORD") }
+            else { throw .badSyntax(loginUsage) }
             return .login(
                 name: String(Substring(trimmed[..<nameEnd])),
                 password: String(Substring(trimmed[trimmed.index(after: nameEnd)...])))
         case "password":
-            let usage = ProtocolError.badSyntax("usage: /password OLD NEW (quote a password that holds spaces)")
+            let usage = ProtocolError.badSyntax(passwordUsage)
             var arguments = ArgumentReader(rest)
             guard let old = try arguments.next(), let new = try arguments.next() else { throw usage }
             guard arguments.atEnd else { throw usage }
@@ -147,9 +147,19 @@ public enum Command: Equatable, Sendable {
             guard let name = arguments.word(), arguments.atEnd else { throw .badSyntax("usage: /unmute NAME") }
             return .unmute(name)
         default:
+            // The word runs to the first space, so a tab or a missing space leaves a password in it: a word
+            // that begins with a password command's word is refused with that command's usage, not echoed.
+            let key = Name.key(word).utf8
+            if key.starts(with: "register".utf8) { throw .badSyntax(registerUsage) }
+            if key.starts(with: "login".utf8) { throw .badSyntax(loginUsage) }
+            if key.starts(with: "password".utf8) { throw .badSyntax(passwordUsage) }
             throw .unknownCommand("/" + word)
         }
     }
+
+    private static let registerUsage = "usage: /register PASSWORD"
+    private static let loginUsage = "usage: /login NAME PASSWORD"
+    private static let passwordUsage = "usage: /password OLD NEW (quote a password that holds spaces)"
 
     /// The line a client sends for this command; ``parse(_:)`` reads it back as the same command.
     public var wireLine: String {
@@ -308,11 +318,14 @@ private struct ArgumentReader {
         let field = remaining[..<end]
         guard !field.isEmpty, field.allSatisfy({ ("0"..."9").contains($0) }) else { return nil }
         let range = Wire.moderationMinutes
-        guard field.count <= 7, let value = Int(String(Substring(field))), range.contains(value) else {
+        // Leading zeros are allowed, as in `/history` (people type commands); too many digits overflow to nil.
+        guard let value = DecimalField.parse(Substring(field)), value <= UInt64(range.upperBound),
+            range.contains(Int(value))
+        else {
             throw .badSyntax("MINUTES is \(range.lowerBound) to \(range.upperBound)")
         }
         remaining = remaining[end...]
-        return value
+        return Int(value)
     }
 
     /// The rest of the line, trimmed of blanks; `nil` when empty.

@@ -241,10 +241,10 @@ private struct FieldReader {
         return StoredMessage(id: id, time: time, from: from, text: rest())
     }
 
-    /// `KIND TARGET UNTIL BY REASON`, the rest of a `BAN` line.
+    /// `KIND TARGET UNTIL BY REASON`, the rest of a `BAN` line; an account's TARGET is a name.
     mutating func banEntry() -> BanEntry? {
         guard let word = next(), let kind = BanEntry.Kind(rawValue: String(word)), let target = next(),
-            let untilField = next(), let by = name()
+            kind == .address || Name.isValid(target), let untilField = next(), let by = name()
         else { return nil }
         let until: Timestamp?
         if untilField == "never" {

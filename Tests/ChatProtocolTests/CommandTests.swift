@@ -184,7 +184,10 @@ private func parsed(_ line: String) -> Result<Command?, ProtocolError> {
 
     @Test func commandWordsAreTheKnownCommandsInHelpOrder() {
         #expect(
-            Command.words == ["help", "users", "dm", "bc", "nick", "ping", "quit", "caps", "history", "search"])
+            Command.words == [
+                "help", "users", "dm", "bc", "nick", "ping", "quit", "caps", "history", "search",
+                "register", "login", "password", "kick", "ban", "unban", "bans", "mute", "unmute",
+            ])
     }
 
     @Test(arguments: Command.words)

@@ -124,12 +124,14 @@ import Testing
         #expect(Event(wireLine: wire) == error.event)
     }
 
+    /// With the accounts and moderation errors (``ErrorCodeAccountsTests``), one error per code, in order.
     @Test func everyCodeHasExactlyOneError() {
-        #expect(Self.errors.map(\.code) == ErrorCode.allCases)
+        #expect((Self.errors + ErrorCodeAccountsTests.errors).map(\.code) == ErrorCode.allCases)
         #expect(
             ErrorCode.allCases.map(\.rawValue) == [
                 "unknown-command", "bad-syntax", "no-such-user", "bad-name", "name-taken", "empty-message",
-                "line-too-long", "bad-encoding", "bad-text", "server-full", "unavailable",
+                "line-too-long", "bad-encoding", "bad-text", "server-full", "unavailable", "name-registered",
+                "bad-password", "login-failed", "login-required", "not-operator", "banned", "muted",
             ])
     }
 }

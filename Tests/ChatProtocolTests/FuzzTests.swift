@@ -135,6 +135,11 @@ import Testing
         "@time=2026-12-01T19:56:01.123Z JOIN bob", "@time=2024-02-29T23:59:59.999Z LEAVE bob slow",
         "@+vendor/x=a\\sb;msgid=1;id=7 DM alice bob psst", "@id=1;id=2 NICK a b", "MSG alice hi", "WELCOME user1 hi",
         "USERS alice bob", "PONG t-1", "ERROR unavailable this server keeps no messages", "BYE goodbye", "",
+        "BAN account alice 2026-12-01T19:56:01.123Z olga flood the room", "BAN address 127.0.0.2 never olga",
+        "BAN address ::1 never olga a  b ", "BANS-END 2", "REGISTERED alice", "LOGGED-IN alice", "PASSWORD-CHANGED",
+        "UNBANNED 127.0.0.2", "MUTED bob", "UNMUTED bob", "LEAVE bob kicked",
+        "@time=2026-12-01T19:56:01.123Z LEAVE bob banned",
+        "ERROR login-failed wrong name or password",
     ]
 
     // MARK: Generation
@@ -148,6 +153,12 @@ import Testing
         "/caps", "/caps ids time", "/CAPS Time", "/caps bogus", "/history", "/history 5", "/history 0", "/history 1001",
         "/history before 42 10", "/HISTORY AFTER 5 2", "/history after 18446744073709551616", "/history sideways 3",
         "/history before", "/search hello", "/search", #"/search "a" AND b"#, "/search   padded  ",
+        // Accounts and moderation.
+        "/register hunter22", "/register  two  spaces ", "/register", "/login alice pass word", "/login alice",
+        "/password oldpass1 newpass2", #"/password "old \"pw\"" "new\\pw""#, #"/password "unclosed x"#,
+        "/password a b c", "/kick bob", "/kick bob being rude", "/ban bob", "/ban bob 10 flood", "/ban bob 0",
+        "/ban bob spam", "/unban 127.0.0.2", "/unban ::1", "/unban", "/bans", "/bans x", "/mute bob 5",
+        "/mute bob abc", "/unmute bob",
     ]
     static let fragments: [[UInt8]] = [
         [0x1B, 0x5B, 0x33, 0x31, 0x6D], [0x07], [0x00], [0x7F], [0xC2, 0x9B], [0xFF], [0xC0, 0xAF], [0xE2, 0x82],
