@@ -27,6 +27,9 @@ public enum ProtocolError: Error, Equatable, Sendable {
     /// The message store cannot serve the command (v1.1): it cannot take the message, or the server keeps
     /// nothing (`--store none` answers `/history` and `/search` with this). The text says which.
     case unavailable(String)
+    /// Moderation: `/unban` or `/unmute` of something not banned or not muted; the text is sent as given
+    /// (`not banned`, `not muted`), with the `no-such-user` code.
+    case notFound(String)
     /// Accounts: the name belongs to an account; the text says whose or why.
     case nameRegistered(String)
     /// Accounts: a password outside ``Wire/passwordBytes``.
@@ -56,6 +59,7 @@ public enum ProtocolError: Error, Equatable, Sendable {
         case .badText: .badText
         case .serverFull: .serverFull
         case .unavailable: .unavailable
+        case .notFound: .noSuchUser
         case .nameRegistered: .nameRegistered
         case .badPassword: .badPassword
         case .loginFailed: .loginFailed
@@ -80,6 +84,7 @@ public enum ProtocolError: Error, Equatable, Sendable {
         case .badText: "line holds a control character"
         case .serverFull: "the server is full"
         case .unavailable(let detail): detail
+        case .notFound(let detail): detail
         case .nameRegistered(let detail): detail
         case .badPassword: "a password is \(Wire.passwordBytes.lowerBound) to \(Wire.passwordBytes.upperBound) bytes"
         case .loginFailed(let detail): detail

@@ -180,7 +180,7 @@ extension Session {
             throw .unavailable("the ban cannot be lifted now")
         }
         desk.forgetAddressBan(target)
-        guard lifted else { throw .noSuchUser("not banned") }
+        guard lifted else { throw .notFound("not banned") }
         unsent.add(registry.reply(to: outbox.id, [.unbanned(target)]))
     }
 
@@ -235,7 +235,7 @@ extension Session {
                 throw .unavailable("the mute cannot be lifted now")
             }
         }
-        guard lifted else { throw .noSuchUser("not muted") }
+        guard lifted else { throw .notFound("not muted") }
         unsent.add(registry.reply(to: outbox.id, [.unmuted(shown)]))
     }
 

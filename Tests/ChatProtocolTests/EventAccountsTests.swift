@@ -224,6 +224,8 @@ import Testing
         (.notOperator("only an operator can /kick"), .notOperator, "ERROR not-operator only an operator can /kick"),
         (.banned("you are banned until unbanned"), .banned, "ERROR banned you are banned until unbanned"),
         (.muted("you are muted for 10 more min"), .muted, "ERROR muted you are muted for 10 more min"),
+        (.notFound("not banned"), .noSuchUser, "ERROR no-such-user not banned"),
+        (.notFound("not muted"), .noSuchUser, "ERROR no-such-user not muted"),
     ]
 
     @Test(arguments: errors)
