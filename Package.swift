@@ -126,6 +126,8 @@ let package = Package(
         ),
         // scripts/check_module_graph.py on the real tree and on copies with wrong arrows planted.
         .testTarget(name: "ModuleGraphTests", dependencies: ["ChatTestSupport"]),
+        // ChatSystem: threads that crowd the hasher's gate.
+        .testTarget(name: "ChatPasswordTests", dependencies: ["ChatPassword", "ChatSystem"]),
         .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatSystem", "CSQLite"]),
         .testTarget(name: "ChatBenchTests", dependencies: ["ChatBench", "ChatServer", "ChatTestSupport"]),
         // The chatroom executable as a user runs it: its command line, its line mode, the rendezvous.
