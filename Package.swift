@@ -128,7 +128,8 @@ let package = Package(
         .testTarget(name: "ModuleGraphTests", dependencies: ["ChatTestSupport"]),
         // ChatSystem: threads that crowd the hasher's gate.
         .testTarget(name: "ChatPasswordTests", dependencies: ["ChatPassword", "ChatSystem"]),
-        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatSystem", "CSQLite"]),
+        // ChatPassword: real hashes, to look for the password in the store's file.
+        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatSystem", "CSQLite", "ChatPassword"]),
         .testTarget(name: "ChatBenchTests", dependencies: ["ChatBench", "ChatServer", "ChatTestSupport"]),
         // The chatroom executable as a user runs it: its command line, its line mode, the rendezvous.
         .testTarget(name: "chatroomTests", dependencies: ["chatroom", "ChatClient", "ChatServer", "ChatTestSupport"]),
