@@ -119,10 +119,13 @@ let package = Package(
         .testTarget(
             name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatProtocol", "ChatTestSupport", "CNcursesw"]
         ),
-        // ChatStore: the transcripts' stores; CSQLite: stores made by a newer release, for the start-up checks.
+        // ChatStore: the transcripts' stores; CSQLite: stores made by a newer release, for the start-up checks;
+        // ChatPassword: checking the hashes the `accounts` subcommands store.
         .testTarget(
             name: "ChatServerTests",
-            dependencies: ["ChatServer", "ChatProtocol", "ChatStore", "ChatSystem", "CSQLite", "ChatTestSupport"]
+            dependencies: [
+                "ChatServer", "ChatProtocol", "ChatStore", "ChatSystem", "CSQLite", "ChatPassword", "ChatTestSupport",
+            ]
         ),
         // scripts/check_module_graph.py on the real tree and on copies with wrong arrows planted.
         .testTarget(name: "ModuleGraphTests", dependencies: ["ChatTestSupport"]),

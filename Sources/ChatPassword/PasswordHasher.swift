@@ -99,15 +99,6 @@ public final class PasswordHasher: Sendable {
         }
     }
 
-    /// The lengths of password the accounts accept, in UTF-8 bytes (`/register`, `/password`, the
-    /// `accounts` subcommands). ``hash(_:)`` itself takes any length.
-    public static let acceptedPasswordBytes: ClosedRange<Int> = 8...256
-
-    /// Whether a password's length is one the accounts accept (``acceptedPasswordBytes``).
-    public static func isAcceptable(_ password: String) -> Bool {
-        acceptedPasswordBytes.contains(password.utf8.count)
-    }
-
     /// Salt bytes per hash (from `getrandom`).
     static let saltBytes = 16
     /// Hash bytes per hash.

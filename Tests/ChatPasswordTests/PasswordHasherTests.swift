@@ -111,16 +111,6 @@ private let small = PasswordHasher.Parameters(memoryKiB: 256, iterations: 1, par
         #expect(!hasher.verify("hunter2-secret", against: nil))
     }
 
-    @Test func acceptedPasswordsAre8To256Bytes() {
-        #expect(!PasswordHasher.isAcceptable("seven77"))
-        #expect(PasswordHasher.isAcceptable("eight888"))
-        #expect(PasswordHasher.isAcceptable(String(repeating: "x", count: 256)))
-        #expect(!PasswordHasher.isAcceptable(String(repeating: "x", count: 257)))
-        // Bytes, not characters: four 2-byte letters are 8 bytes.
-        #expect(PasswordHasher.isAcceptable("ääää"))
-        #expect(!PasswordHasher.isAcceptable(String(repeating: "é", count: 129)))
-    }
-
     @Test func theStandardParametersMakeAHashThatVerifies() throws {
         let hasher = PasswordHasher()
         #expect(hasher.parameters == .standard)
