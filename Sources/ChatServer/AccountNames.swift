@@ -30,11 +30,6 @@ public enum AccountNames {
         guard bytes.count > prefix.count, bytes.starts(with: prefix) else { return false }
         return bytes.dropFirst(prefix.count).allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
     }
-
-    /// The key under which an account's name is unique: its ASCII lowercase form.
-    public static func key(_ name: some StringProtocol) -> String {
-        Name.key(name)
-    }
 }
 
 /// A name that cannot be an account's, and why.
