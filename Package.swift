@@ -119,7 +119,8 @@ let package = Package(
         .testTarget(
             name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatProtocol", "ChatTestSupport", "CNcursesw"]
         ),
-        // ChatStore: the transcripts' stores; CSQLite: stores made by a newer release, for the start-up checks.
+        // ChatStore: the transcripts' stores; CSQLite: stores made by a newer release, for the start-up checks;
+        // ChatPassword: checking the hashes the `accounts` subcommands store.
         .testTarget(
             name: "ChatServerTests",
             dependencies: [
@@ -128,7 +129,10 @@ let package = Package(
         ),
         // scripts/check_module_graph.py on the real tree and on copies with wrong arrows planted.
         .testTarget(name: "ModuleGraphTests", dependencies: ["ChatTestSupport"]),
-        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatSystem", "CSQLite"]),
+        // ChatSystem: threads that crowd the hasher's gate.
+        .testTarget(name: "ChatPasswordTests", dependencies: ["ChatPassword", "ChatSystem"]),
+        // ChatPassword: real hashes, to look for the password in the store's file.
+        .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatSystem", "CSQLite", "ChatPassword"]),
         .testTarget(name: "ChatBenchTests", dependencies: ["ChatBench", "ChatServer", "ChatTestSupport"]),
         // The chatroom executable as a user runs it: its command line, its line mode, the rendezvous.
         .testTarget(name: "chatroomTests", dependencies: ["chatroom", "ChatClient", "ChatServer", "ChatTestSupport"]),

@@ -12,6 +12,7 @@ public struct AccountRecord: Equatable, Sendable {
     /// The last successful login, in milliseconds since the Unix epoch; `nil` for never.
     public var lastLogin: Int64?
 
+    /// An account record with every field given (``lastLogin`` `nil`: never logged in).
     public init(name: String, passwordHash: String, isOperator: Bool, created: Int64, lastLogin: Int64? = nil) {
         self.name = name
         self.passwordHash = passwordHash
@@ -23,11 +24,16 @@ public struct AccountRecord: Equatable, Sendable {
 
 /// A ban as the store keeps it.
 public struct BanRecord: Equatable, Sendable {
+    /// What a ban refuses: an account's logins, or an address's connections. The raw value is the KIND of a
+    /// `BAN` line and what the store keeps.
     public enum Kind: String, Sendable, CaseIterable {
+        /// The account's `/login`s get `ERROR banned ...`.
         case account
+        /// Connections from the address get `ERROR banned ...` and are closed.
         case address
     }
 
+    /// An account ban or an address ban.
     public var kind: Kind
     /// The account's stored spelling, or the address as the server prints it.
     public var target: String
@@ -40,6 +46,7 @@ public struct BanRecord: Equatable, Sendable {
     /// When it was made, in milliseconds since the Unix epoch (bans are listed oldest first).
     public var created: Int64
 
+    /// A ban record with every field given.
     public init(kind: Kind, target: String, until: Int64?, by: String, reason: String, created: Int64) {
         self.kind = kind
         self.target = target
@@ -56,9 +63,12 @@ public struct MuteRecord: Equatable, Sendable {
     public var account: String
     /// When it ends, in milliseconds since the Unix epoch; `nil` for never.
     public var until: Int64?
+    /// The operator's name.
     public var by: String
+    /// When it was made, in milliseconds since the Unix epoch.
     public var created: Int64
 
+    /// A mute record with every field given.
     public init(account: String, until: Int64?, by: String, created: Int64) {
         self.account = account
         self.until = until

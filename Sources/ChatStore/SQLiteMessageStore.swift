@@ -66,9 +66,8 @@ public final class SQLiteMessageStore: MessageStore {
         self.path = path
         func refuse(_ reason: OpenFailure) -> StoreError { .cannotOpen(path: path, reason: reason) }
         do {
-            let connection = try Connection(path: path, flags: SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
-            sqlite3_busy_timeout(connection.handle, options.busyTimeoutMilliseconds)
-            try Self.checkAndMigrate(connection, path: path, migrations: migrations, refuse: refuse)
+            let connection = try StoreFile.open(
+                path: path, migrations: migrations, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
             let writer = Locked(
                 try Writer(connection, journalSizeLimit: options.journalSizeLimitBytes, checkpointsApart: true))
             self.writer = writer
@@ -196,50 +195,6 @@ public final class SQLiteMessageStore: MessageStore {
             try vacuum.run()
         } catch {
             throw .backupFailed(path: path, reason: error.description)
-        }
-    }
-
-    // MARK: Opening
-
-    private static func checkAndMigrate(
-        _ connection: Connection, path: String, migrations: [Schema.Migration], refuse: (OpenFailure) -> StoreError
-    ) throws(StoreError) {
-        do {
-            // Reading the header: a file that is not a database fails here, with SQLITE_NOTADB.
-            let version = Int(try connection.integer("PRAGMA user_version") ?? 0)
-            let application = Int32(truncatingIfNeeded: try connection.integer("PRAGMA application_id") ?? 0)
-            // Parsing the schema: a damaged one fails here, with SQLITE_CORRUPT.
-            let objects = try connection.integer("SELECT count(*) FROM sqlite_schema") ?? 0
-            if application != Schema.applicationID && (application != 0 || version != 0 || objects > 0) {
-                throw refuse(.notAStore)
-            }
-            if version < 0 { throw refuse(.notAStore) }
-            if version > migrations.count { throw refuse(.newerSchema(found: version, supported: migrations.count)) }
-            guard try connection.text("PRAGMA journal_mode = WAL")?.lowercased() == "wal" else {
-                throw refuse(.other("the file system does not support the write-ahead log (journal_mode=WAL)"))
-            }
-            try connection.execute("PRAGMA synchronous = NORMAL")
-            for next in migrations.indices.dropFirst(version).map({ $0 + 1 }) {
-                try connection.execute("BEGIN IMMEDIATE")
-                do {
-                    try connection.execute(migrations[next - 1].sql)
-                    try connection.execute("PRAGMA user_version = \(next)")
-                    try connection.execute("COMMIT")
-                } catch {
-                    if connection.inTransaction { try? connection.execute("ROLLBACK") }
-                    throw error
-                }
-            }
-            // A store that can be read but not written is refused now, not at the first broadcast.
-            try connection.execute(
-                "BEGIN IMMEDIATE; UPDATE store_meta SET value = value WHERE key = 'high_water_id'; COMMIT")
-        } catch let failure as SQLiteFailure {
-            if connection.inTransaction { try? connection.execute("ROLLBACK") }
-            throw refuse(OpenFailure(failure, path: path))
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw refuse(.other("\(error)"))
         }
     }
 

@@ -38,6 +38,40 @@ enum Schema {
                 INSERT INTO store_meta(key, value) VALUES ('indexed_id', 0);
                 PRAGMA application_id = \(applicationID);
                 """
-        )
+        ),
+        // 2: accounts, bans and mutes (``SQLiteAccountStore``). Every `key` is the ASCII-lowercased name (or
+        // address), so names are unique, and found, without regard to case; times are milliseconds since the
+        // Unix epoch, `until` NULL for never.
+        Migration(
+            sql: """
+                CREATE TABLE accounts(
+                    key TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    password_hash TEXT NOT NULL,
+                    operator INTEGER NOT NULL DEFAULT 0,
+                    created INTEGER NOT NULL,
+                    last_login INTEGER
+                ) WITHOUT ROWID;
+                -- kind: 'account' (key: the account's name) or 'address' (key: the address).
+                -- Listed oldest first: by created, then rowid (a replaced ban is a new row).
+                CREATE TABLE bans(
+                    kind TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    target TEXT NOT NULL,
+                    until INTEGER,
+                    "by" TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    created INTEGER NOT NULL,
+                    UNIQUE(kind, key)
+                );
+                CREATE TABLE mutes(
+                    key TEXT PRIMARY KEY,
+                    account TEXT NOT NULL,
+                    until INTEGER,
+                    "by" TEXT NOT NULL,
+                    created INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                """
+        ),
     ]
 }

@@ -25,6 +25,12 @@ final class Statement {
         try check(sqlite3_bind_int64(handle, index, value))
     }
 
+    /// Binds `value`, or SQL NULL for `nil`.
+    func bind(_ index: Int32, _ value: Int64?) throws(SQLiteFailure) {
+        guard let value else { return try check(sqlite3_bind_null(handle, index)) }
+        try bind(index, value)
+    }
+
     func bind(_ index: Int32, _ text: String) throws(SQLiteFailure) {
         var text = text
         let rc = text.withUTF8 { bytes in
@@ -61,6 +67,11 @@ final class Statement {
 
     func int64(_ column: Int32) -> Int64 {
         sqlite3_column_int64(handle, column)
+    }
+
+    /// The column's integer, or `nil` for SQL NULL.
+    func optionalInt64(_ column: Int32) -> Int64? {
+        sqlite3_column_type(handle, column) == SQLITE_NULL ? nil : sqlite3_column_int64(handle, column)
     }
 
     func text(_ column: Int32) -> String {

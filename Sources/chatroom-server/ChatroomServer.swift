@@ -1,5 +1,4 @@
 import ArgumentParser
-import ChatPassword
 import ChatServer
 import ChatStore
 import ChatSystem
@@ -10,15 +9,22 @@ import Logging
 struct ChatroomServer: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "chatroom-server",
-        abstract: "Host a chatroom over TCP (wire protocol v1).",
+        abstract: "Host a chatroom over TCP (wire protocol v1.1).",
+        usage: """
+            chatroom-server [<options>]
+            chatroom-server accounts <subcommand> [<name>] [--store <path|none>]
+            """,
         discussion: """
             Clients join with `chatroom`, or speak the line protocol directly: `nc 127.0.0.1 7777`.
             SIGINT or SIGTERM sends every client `BYE server shutting down` and exits 0; SIGHUP is logged and ignored.
-            """
+            Accounts, bans and mutes are kept in the store's file, beside the history; `chatroom-server accounts` \
+            makes and changes accounts, also while the server runs.
+            """,
+        subcommands: [Accounts.self]
     )
 
     /// The library's defaults are the options' defaults: one place says what a plain server does.
-    private static let defaults = ChatServer.Configuration()
+    static let defaults = ChatServer.Configuration()
 
     @Option(help: "The address to listen on.")
     var host = defaults.host
@@ -50,17 +56,31 @@ struct ChatroomServer: ParsableCommand {
             valueName: "ms"))
     var coalesce = defaults.coalescingInterval * 1000
 
-    @Option(
-        help: ArgumentHelp(
-            "The file that keeps the room's history (SQLite, created if missing), or none to keep nothing.",
-            valueName: "path|none"))
-    var store = "chatroom.sqlite"
+    /// `--store`, shared with the `accounts` subcommands (which see the value parsed here).
+    @OptionGroup var storage: StoreOption
+
+    private var store: String { storage.store }
 
     @Option(help: "The most messages the history keeps, the oldest going first (0: any number).")
     var retain = defaults.retention.keepNewest
 
     @Option(help: "Days a message is kept (0: forever).")
     var retainDays = 0
+
+    @Flag(
+        help: "Only logged-in accounts are in the room; registration is closed (accounts are made with `accounts add`)."
+    )
+    var membersOnly = defaults.membersOnly
+
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a connection to a members-only room has to log in before it is closed.", valueName: "seconds"))
+    var loginTimeout = Int(defaults.loginTimeout)
+
+    @Option(
+        help: ArgumentHelp(
+            "Whether /register makes accounts (default: open; closed with --members-only).", valueName: "open|closed"))
+    var registration: Registration?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
@@ -73,9 +93,19 @@ struct ChatroomServer: ParsableCommand {
         guard burst >= 1 else { throw ValidationError("--burst must be at least 1") }
         guard idleTimeout >= 0 else { throw ValidationError("--idle-timeout must be 0 or more") }
         guard (0...1000).contains(coalesce) else { throw ValidationError("--coalesce must be between 0 and 1000 ms") }
-        guard !store.isEmpty else { throw ValidationError("--store needs a path, or none") }
         guard retain >= 0 else { throw ValidationError("--retain must be 0 or more") }
-        guard (0...36_500).contains(retainDays) else { throw ValidationError("--retain-days must be between 0 and 36500") }
+        guard (0...36_500).contains(retainDays) else {
+            throw ValidationError("--retain-days must be between 0 and 36500")
+        }
+        guard loginTimeout >= 1 else { throw ValidationError("--login-timeout must be at least 1") }
+        if membersOnly {
+            guard registration != .open else {
+                throw ValidationError("--members-only closes registration: accounts are made with `accounts add`")
+            }
+            guard store != "none" else {
+                throw ValidationError("--members-only needs accounts, which --store none does not keep")
+            }
+        }
     }
 
     func run() throws {
@@ -97,11 +127,15 @@ struct ChatroomServer: ParsableCommand {
         signal(SIGXFSZ, SIG_IGN)
 
         let history: any MessageStore
+        let accounts: any AccountStore
         if store == "none" {
             history = NoStore()
+            accounts = NoAccounts()
         } else {
             do throws(StoreError) {
                 history = try SQLiteMessageStore(path: store)
+                // The same file, migrated by the history's opening: accounts, bans and mutes.
+                accounts = try SQLiteAccountStore(path: store)
             } catch {
                 writeLine("chatroom-server: \(error)", to: STDERR_FILENO)
                 throw ExitCode(1)
@@ -111,9 +145,13 @@ struct ChatroomServer: ParsableCommand {
         let server = try ChatServer(
             configuration: .init(
                 host: host, port: port, maxClients: maxClients, maxPerAddress: maxPerIP, sendQueueBytes: sendq.bytes,
-                rate: rate.perSecond, burst: burst, idleTimeout: Double(idleTimeout), coalescingInterval: coalesce / 1000,
+                rate: rate.perSecond, burst: burst, idleTimeout: Double(idleTimeout),
+                coalescingInterval: coalesce / 1000,
                 store: history,
-                retention: Retention(keepNewest: retain, maxAgeSeconds: retainDays > 0 ? Int64(retainDays) * 86_400 : nil)),
+                retention: Retention(
+                    keepNewest: retain, maxAgeSeconds: retainDays > 0 ? Int64(retainDays) * 86_400 : nil),
+                accounts: accounts, membersOnly: membersOnly, loginTimeout: Double(loginTimeout),
+                registrationOpen: !membersOnly && (registration ?? .open) == .open),
             logger: logger)
         do {
             try server.start()
@@ -132,9 +170,48 @@ struct ChatroomServer: ParsableCommand {
             return
         }
     }
+
+    /// The server's options given a value other than their default, by name (`--port`): the `accounts`
+    /// subcommands refuse them, since ArgumentParser hands the server's options to the server's command
+    /// wherever they stand on the line.
+    var changedOptions: [String] {
+        let defaults = ChatroomServer.defaults
+        let changed: [(String, Bool)] = [
+            ("--host", host != defaults.host), ("--port", port != defaults.port),
+            ("--max-clients", maxClients != defaults.maxClients), ("--max-per-ip", maxPerIP != defaults.maxPerAddress),
+            ("--sendq", sendq.bytes != defaults.sendQueueBytes), ("--rate", rate.perSecond != defaults.rate),
+            ("--burst", burst != defaults.burst), ("--idle-timeout", idleTimeout != Int(defaults.idleTimeout)),
+            ("--coalesce", coalesce != defaults.coalescingInterval * 1000),
+            ("--retain", retain != defaults.retention.keepNewest), ("--retain-days", retainDays != 0),
+            ("--members-only", membersOnly != defaults.membersOnly),
+            ("--login-timeout", loginTimeout != Int(defaults.loginTimeout)), ("--registration", registration != nil),
+            ("--log-level", logLevel != .info),
+        ]
+        return changed.filter(\.1).map(\.0)
+    }
+}
+
+/// `--store`: the server's file, for its history and its accounts, and the file the `accounts` subcommands
+/// change.
+struct StoreOption: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "The file that keeps the room's history and accounts (SQLite, created if missing), or none to keep nothing.",
+            valueName: "path|none"))
+    var store = "chatroom.sqlite"
+
+    func validate() throws {
+        guard !store.isEmpty else { throw ValidationError("--store needs a path, or none") }
+    }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// `--registration`: whether `/register` makes accounts.
+enum Registration: String, ExpressibleByArgument, CaseIterable {
+    case open
+    case closed
+}
 
 /// A size given as bytes or with a binary suffix: `65536`, `64KiB`, `1MiB`, `1GiB`.
 struct ByteCount: ExpressibleByArgument, CustomStringConvertible {

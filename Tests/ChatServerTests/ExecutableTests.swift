@@ -54,11 +54,17 @@ import Testing
         let output = result.output.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         #expect(result.status == 0)
         for option in [
-            "--host <host>", "--port <port>", "--max-clients <max-clients>", "--coalesce <ms>", "--log-level <log-level>",
+            "--host <host>", "--port <port>", "--max-clients <max-clients>", "--coalesce <ms>",
+            "--log-level <log-level>",
+            "--store <path|none>", "--members-only", "--login-timeout <seconds>", "--registration <open|closed>",
+            "accounts",
         ] {
             #expect(output.contains(option), "--help lacks \(option)")
         }
-        for value in ["default: 127.0.0.1", "default: 7777", "default: 10000", "default: 2.0", "default: info"] {
+        for value in [
+            "default: 127.0.0.1", "default: 7777", "default: 10000", "default: 2.0", "default: info", "default: 30",
+            "default: open; closed with --members-only",
+        ] {
             #expect(output.contains(value), "--help lacks \(value)")
         }
     }
@@ -66,6 +72,10 @@ import Testing
     @Test(arguments: [
         (["--port", "70000"], "--port must be between 0 and 65535"),
         (["--coalesce", "5000"], "--coalesce must be between 0 and 1000 ms"),
+        (["--login-timeout", "0"], "--login-timeout must be at least 1"),
+        (["--registration", "maybe"], "The value 'maybe' is invalid for '--registration <open|closed>'"),
+        (["--members-only", "--registration", "open", "--store", "none"], "--members-only closes registration"),
+        (["--members-only", "--store", "none"], "--members-only needs accounts, which --store none does not keep"),
     ])
     func aBadOptionIsAClearError(arguments: [String], message: String) throws {
         let result = try runProcess([try BuiltProducts.path("chatroom-server")] + arguments)

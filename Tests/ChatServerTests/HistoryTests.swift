@@ -434,7 +434,7 @@ private let welcome = "Welcome to chatroom! Type /help for the commands."
             case .newerSchema:
                 try Self.makeStore(path)
                 try Self.execute("PRAGMA user_version = 99", on: path)
-                return (path, "made by a newer release (schema version 99; this release knows versions up to 1)")
+                return (path, "made by a newer release (schema version 99; this release knows versions up to 2)")
             case .anotherProgramsDatabase:
                 try Self.execute("CREATE TABLE invoices(id INTEGER PRIMARY KEY, total REAL)", on: path)
                 return (path, "an SQLite database, but not a chatroom message store")

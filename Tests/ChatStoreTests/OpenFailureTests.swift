@@ -89,7 +89,9 @@ import Testing
             let path = "\(directory)/store.db"
             try makeStore(path, ids: 1...5)
             try rawConnection(path).execute("PRAGMA user_version = 7")
-            #expect(openFailure(path) == .cannotOpen(path: path, reason: .newerSchema(found: 7, supported: 1)))
+            #expect(
+                openFailure(path)
+                    == .cannotOpen(path: path, reason: .newerSchema(found: 7, supported: Schema.migrations.count)))
             #expect(try rawConnection(path).integer("SELECT count(*) FROM messages") == 5)
             #expect(try rawConnection(path).integer("PRAGMA user_version") == 7)
         }

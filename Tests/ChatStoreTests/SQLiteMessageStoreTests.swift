@@ -173,7 +173,7 @@ import Testing
             try store.append(messages(1...3))
             let raw = try rawConnection(path)
             #expect(try raw.text("PRAGMA journal_mode") == "wal")
-            #expect(try raw.integer("PRAGMA user_version") == 1)
+            #expect(try raw.integer("PRAGMA user_version") == Int64(Schema.migrations.count))
             #expect(try raw.integer("PRAGMA application_id") == 0x4348_4154)
             // Appends leave the high-water mark to the newest id; a prune records it before removing any.
             #expect(try raw.integer("SELECT value FROM store_meta WHERE key = 'high_water_id'") == 0)

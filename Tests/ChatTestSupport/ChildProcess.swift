@@ -12,15 +12,27 @@ public struct ProcessResult: Sendable {
     public var errors: String
 }
 
-/// Runs a program to its end with standard input from `/dev/null`.
+/// Runs a program to its end with standard input from `/dev/null`, or from `input`.
 ///
 /// - Parameters:
 ///   - arguments: The program (a path, or a name looked up in `PATH`) and its arguments.
 ///   - environment: Variables to set on top of this process's environment; `nil` removes one.
+///   - input: What the program reads on standard input (a file, not a terminal), or `nil` for nothing.
 /// - Returns: Its status and what it wrote, standard output and error apart.
 /// - Throws: ``TestFailure`` when it cannot be started.
-public func runProcess(_ arguments: [String], environment: [String: String?] = [:]) throws -> ProcessResult {
-    let child = try ChildProcess(arguments, environment: environment, separateErrors: true)
+public func runProcess(
+    _ arguments: [String], environment: [String: String?] = [:], input: String? = nil
+) throws -> ProcessResult {
+    var inputPath: String?
+    defer { if let inputPath { unlink(inputPath) } }
+    if let input {
+        let path = try ChildProcess.makeFile()
+        inputPath = path
+        guard FileManager.default.createFile(atPath: path, contents: Data(input.utf8)) else {
+            throw TestFailure("cannot write the standard input file \(path)")
+        }
+    }
+    let child = try ChildProcess(arguments, environment: environment, separateErrors: true, standardInput: inputPath)
     let status = try child.waitForExit()
     return ProcessResult(status: status, output: child.output, errors: child.errors)
 }
@@ -47,13 +59,19 @@ public final class ChildProcess: Sendable {
     ///   - arguments: The program (a path, or a name looked up in `PATH`) and its arguments.
     ///   - environment: Variables to set on top of this process's environment; `nil` removes one.
     ///   - separateErrors: Keep standard error apart in ``errors``; otherwise it goes to ``output`` too.
+    ///   - standardInput: A file the child reads as standard input; `nil` for `/dev/null`.
     /// - Throws: ``TestFailure`` when it cannot be started.
-    public init(_ arguments: [String], environment: [String: String?] = [:], separateErrors: Bool = false) throws {
+    public init(
+        _ arguments: [String], environment: [String: String?] = [:], separateErrors: Bool = false,
+        standardInput: String? = nil
+    ) throws {
         var files: [String] = []
         do {
             files.append(try Self.makeFile())
             if separateErrors { files.append(try Self.makeFile()) }
-            pid = try Self.spawn(arguments, environment: environment, output: files[0], errors: files.dropFirst().first)
+            pid = try Self.spawn(
+                arguments, environment: environment, input: standardInput ?? "/dev/null", output: files[0],
+                errors: files.dropFirst().first)
         } catch {
             for file in files { unlink(file) }
             throw error
@@ -63,13 +81,13 @@ public final class ChildProcess: Sendable {
     }
 
     private static func spawn(
-        _ arguments: [String], environment: [String: String?], output: String, errors: String?
+        _ arguments: [String], environment: [String: String?], input: String, output: String, errors: String?
     ) throws -> pid_t {
         guard let program = arguments.first else { throw TestFailure("no program to run") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_APPEND, 0)
         if let errors {
             posix_spawn_file_actions_addopen(&actions, 2, errors, O_WRONLY | O_APPEND, 0)
@@ -181,7 +199,7 @@ public final class ChildProcess: Sendable {
         raw & 0x7F == 0 ? (raw >> 8) & 0xFF : 128 + (raw & 0x7F)
     }
 
-    private static func makeFile() throws -> String {
+    static func makeFile() throws -> String {
         var template = Array("/tmp/chatroom-test-XXXXXX".utf8CString)
         let fd = mkstemp(&template)
         guard fd >= 0 else { throw TestFailure("mkstemp failed: errno \(errno)") }
