@@ -372,9 +372,12 @@ public final class ChatConnection: Sendable {
                         }
                         let answer = followUp.follow(event)
                         if case .capabilitiesRefused(.loginRequired, _) = answer { capabilitiesAfterLogin = true }
+                        // (An ERROR that refuses the connection's own /nick or /caps answers no account command.)
                         var failedLogin: String?
                         switch event {
-                        case .loggedIn, .registered, .passwordChanged, .error:
+                        case .loggedIn, .registered, .passwordChanged:
+                            failedLogin = shared.withLock { $0.accounts.received(event) }
+                        case .error where answer == .none:
                             failedLogin = shared.withLock { $0.accounts.received(event) }
                         default:
                             break

@@ -196,8 +196,8 @@ public final class ChatApp {
             if outcome.membershipChanged { policy.membershipChanged() }
             if outcome.disconnected { policy.disconnected() }
             if case .passwordWanted(let name) = event, prompt == nil {
-                let stay = state.ownName.map { "; Esc stays \($0)" } ?? "; Esc cancels"
-                state.note("\(name) is an account's name: type its password below to log in\(stay)", at: now)
+                let stay = state.ownName.map { "press Esc to stay \($0)" } ?? "press Esc to cancel"
+                state.note("log in as \(name) below, or \(stay)", at: now)
             }
             if let request = outcome.passwordWanted { ask(request) }
             // The connection also ends for good when the server said not to come back (a kick, a ban): the

@@ -89,6 +89,34 @@ import Testing
             ])
     }
 
+    @Test func theRefusalOfCapsIsNotTakenForTheAnswerToALoginSentBeforeIt() throws {
+        let server = try ScriptedServer()
+        let recorder = EventRecorder()
+        let connection = try ChatConnection(
+            options: options(server.port, name: "alice", capabilities: true), sink: recorder.sink)
+        try connection.start()
+        defer { connection.stop() }
+        let peer = try server.accept()
+        try peer.send(Self.welcome("user1"))
+        #expect(try peer.readLines(2) == ["/nick alice", "/caps ids time"])
+        try peer.send("ERROR name-registered the name alice belongs to an account")
+        try recorder.waitFor("the password wanted") { $0.contains(.passwordWanted(name: "alice")) }
+        // The user answers before the v1 server's refusal of /caps arrives.
+        var state = ChatState(address: connection.options.address)
+        var prompt = PasswordPrompt(.login(name: "alice"))
+        #expect(connection.answer(&prompt, with: "wrong", state: &state) == .sent)
+        #expect(try peer.readLine() == "/login alice wrong")
+        try peer.send("ERROR unknown-command there is no /caps command")
+        try peer.send("ERROR login-failed wrong name or password")
+        try recorder.waitFor("the failed login") { $0.contains(.loginFailed(name: "alice")) }
+        #expect(
+            story(recorder) == [
+                Self.welcome("user1"), "ERROR name-registered the name alice belongs to an account",
+                "(password wanted for alice)", "(capabilities refused: unknown-command)",
+                "ERROR login-failed wrong name or password", "(login failed for alice)",
+            ])
+    }
+
     @Test func aWrongPasswordIsReportedAndForgotten() throws {
         let server = try ScriptedServer()
         let recorder = EventRecorder()
