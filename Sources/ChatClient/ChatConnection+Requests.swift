@@ -13,6 +13,21 @@ extension ChatConnection {
         case sent(OutgoingLine)
         /// Not connected: nothing was sent.
         case notConnected(OutgoingLine)
+        /// A command that carries a password, typed without it: nothing was sent; the caller asks for it
+        /// (a ``PasswordPrompt``), or, when it cannot ask, sends the line as typed.
+        case passwordWanted(PasswordRequest)
+    }
+
+    /// What one answer to a ``PasswordPrompt`` led to (``answer(_:with:state:at:)``).
+    public enum PromptStep: Equatable, Sendable {
+        /// Another question follows: the prompt's ``PasswordPrompt/label`` asks it.
+        case next
+        /// The command went to the server; the prompt is done.
+        case sent
+        /// The new password and its repetition differ: nothing was sent, and a line says so; the prompt is done.
+        case mismatch
+        /// Not connected: nothing was sent, and a line says so; the prompt is done.
+        case notConnected
     }
 
     /// Carries out a typed line (as ``OutgoingLine/interpret(_:)`` reads it): sends what it asks of the
@@ -42,8 +57,43 @@ extension ChatConnection {
             sent = send(Command.help.wireLine)
             // The PONG comes after every HELP line, so the client's own help follows the server's.
             if sent && !clientHelp.isEmpty { ping(state.nextHelpToken(), showingOnReply: clientHelp, state: &state) }
+        case .credentials(let command):
+            if case .login = command { state.loginStarted() }
+            sent = send(credentials: command)
+        case .askPassword(let request):
+            if case .login = request { state.loginStarted() }
+            return .passwordWanted(request)
         }
         return sent ? .sent(line) : .notConnected(line)
+    }
+
+    /// Takes the answer to a ``PasswordPrompt``'s question; once the last is in, sends the command they
+    /// make (`/login NAME PASSWORD`, `/register PASSWORD`, `/password OLD NEW`), keeping the password until
+    /// it is answered so that a reconnection logs in again.
+    ///
+    /// - Parameters:
+    ///   - prompt: The prompt; it moves on to its next question.
+    ///   - secret: What the user typed, exactly.
+    ///   - state: The chat state: a mismatch or a lost connection is noted there.
+    ///   - time: The time of those lines.
+    /// - Returns: What became of the answer.
+    @discardableResult
+    public func answer(
+        _ prompt: inout PasswordPrompt, with secret: String, state: inout ChatState, at time: LocalTime = .now()
+    ) -> PromptStep {
+        switch prompt.answer(secret) {
+        case .next:
+            return .next
+        case .mismatch:
+            state.add(.problem("the passwords do not match"), at: time)
+            return .mismatch
+        case .command(let command):
+            guard send(credentials: command) else {
+                state.add(.problem("not connected, nothing was sent"), at: time)
+                return .notConnected
+            }
+            return .sent
+        }
     }
 
     /// Sends `/users`, and records it so the reply is routed as `request`.

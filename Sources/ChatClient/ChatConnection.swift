@@ -20,9 +20,16 @@ import Glibc
 ///
 /// After each `WELCOME` the connection asks for the name the user wants, with `/nick`: the `name`
 /// option at first, then whatever name the last successful rename gave (so a reconnection keeps
-/// the name the user chose). Then (the `capabilities` option) it turns on message ids and times with
-/// `/caps ids time` (v1.1); a server that refuses it is reported once, as
+/// the name the user chose). Once logged in to an account (accounts: `LOGGED-IN` or `REGISTERED`), or
+/// when started with a password for the `name` option, it logs in instead, with `/login NAME PASSWORD`,
+/// so a reconnection logs in again by itself and keeps the account's name. A name that belongs to an
+/// account it has no password for is reported as ``ConnectionEvent/passwordWanted(name:)``, a refused
+/// login as ``ConnectionEvent/loginFailed(name:)``. Then (the `capabilities` option) it turns on message
+/// ids and times with `/caps ids time` (v1.1); a server that refuses it is reported once, as
 /// ``ConnectionEvent/capabilitiesRefused(_:_:)``, instead of its `ERROR`, and the connection stays v1.
+///
+/// It reconnects after a lost connection, but not after the server's farewell says the user was kicked
+/// or banned, or logged in from another connection: then it reports the loss without a retry, and ends.
 public final class ChatConnection: Sendable {
     /// What a connection is made with.
     public struct Options: Sendable {
@@ -30,6 +37,9 @@ public final class ChatConnection: Sendable {
         public var address: ServerAddress
         /// The name to ask for after each `WELCOME` (until a rename replaces it).
         public var name: String?
+        /// The password of the account `name` (`CHATROOM_PASSWORD`, `--password-file`): the connection logs
+        /// in with `/login NAME PASSWORD` after `WELCOME` instead of asking for the name with `/nick`.
+        public var password: String?
         /// Whether to reconnect after the connection is lost or cannot be made.
         public var reconnect: Bool
         /// The waits between reconnection attempts.
@@ -52,6 +62,7 @@ public final class ChatConnection: Sendable {
         /// - Parameters:
         ///   - address: The server to connect to.
         ///   - name: The name to ask for after `WELCOME`.
+        ///   - password: The password of the account `name`, to log in with after `WELCOME`.
         ///   - reconnect: Whether to reconnect after a loss.
         ///   - backoff: The waits between reconnection attempts.
         ///   - connectTimeout: How long one attempt may take.
@@ -61,6 +72,7 @@ public final class ChatConnection: Sendable {
         public init(
             address: ServerAddress,
             name: String? = nil,
+            password: String? = nil,
             reconnect: Bool = true,
             backoff: Backoff = Backoff(),
             connectTimeout: Duration = .seconds(10),
@@ -70,6 +82,7 @@ public final class ChatConnection: Sendable {
         ) {
             self.address = address
             self.name = name
+            self.password = password
             self.reconnect = reconnect
             self.backoff = backoff
             self.connectTimeout = connectTimeout
@@ -90,11 +103,19 @@ public final class ChatConnection: Sendable {
         var quitting = false
         var stopped = false
         var started = false
+        /// The account logged in as and the commands carrying a password that wait for their answer.
+        var accounts: AccountKeeper
+
+        /// Queues one line for the server; the line feed is added.
+        mutating func queue(_ line: String) {
+            outbound.append(contentsOf: line.utf8)
+            outbound.append(Wire.lineFeed)
+        }
     }
 
     /// The options the connection was made with.
     public let options: Options
-    private let shared = Locked(Shared())
+    private let shared: Locked<Shared>
     private let wake: PollWaker
     private let sink: @Sendable (ConnectionEvent) -> Void
 
@@ -107,6 +128,7 @@ public final class ChatConnection: Sendable {
     public init(options: Options, sink: @escaping @Sendable (ConnectionEvent) -> Void) throws(ClientError) {
         self.options = options
         self.sink = sink
+        self.shared = Locked(Shared(accounts: AccountKeeper(name: options.name, password: options.password)))
         do throws(SystemError) {
             self.wake = try PollWaker()
         } catch {
@@ -146,6 +168,25 @@ public final class ChatConnection: Sendable {
             guard shared.connected && !shared.quitting && !shared.stopped else { return false }
             shared.outbound.append(contentsOf: line.utf8)
             shared.outbound.append(Wire.lineFeed)
+            return true
+        }
+        if queued { wake.wake() }
+        return queued
+    }
+
+    /// Queues a command that carries a password (`/register`, `/login`, `/password`), keeping the password
+    /// until the command is answered: once it logs in (or registers, or changes the password), the
+    /// connection logs in with it again after a reconnection.
+    ///
+    /// - Parameter command: The command.
+    /// - Returns: `false`, and nothing is queued, when the connection is not up (or `/quit` was sent).
+    @discardableResult
+    func send(credentials command: Command) -> Bool {
+        let queued = shared.withLock { shared -> Bool in
+            guard shared.connected && !shared.quitting && !shared.stopped else { return false }
+            shared.outbound.append(contentsOf: command.wireLine.utf8)
+            shared.outbound.append(Wire.lineFeed)
+            shared.accounts.sent(command)
             return true
         }
         if queued { wake.wake() }
@@ -201,9 +242,10 @@ public final class ChatConnection: Sendable {
                 $0.connected = true
                 $0.outbound.removeAll()
                 $0.sentOffset = 0
+                $0.accounts.connectionStarted()
             }
             sink(.connected(options.address))
-            let reason = serve(fd, names: &names, attempt: &attempt)
+            let (reason, final) = serve(fd, names: &names, attempt: &attempt)
             close(fd)
             socket = nil
             let ending = shared.withLock { shared -> Bool in
@@ -213,6 +255,10 @@ public final class ChatConnection: Sendable {
                 return shared.quitting || shared.stopped
             }
             if ending { break }
+            if let final {
+                sink(.disconnected(reason: "\(reason); \(final)", retryIn: nil))
+                break
+            }
             guard waitBeforeRetry(reason: reason, attempt: &attempt) else { break }
         }
         if let socket { close(socket) }
@@ -243,17 +289,22 @@ public final class ChatConnection: Sendable {
 
     /// Reads and writes one connection until it ends.
     ///
-    /// - Returns: Why it ended, for the user.
-    private func serve(_ fd: Int32, names: inout NameKeeper, attempt: inout Int) -> String {
+    /// - Returns: Why it ended, for the user, and why not to reconnect, when the server's farewell says so
+    ///   (``endsForGood(farewell:bannedBeforeWelcome:)``).
+    private func serve(_ fd: Int32, names: inout NameKeeper, attempt: inout Int) -> (String, final: String?) {
         var framer = LineFramer(maxLineBytes: options.maxLineBytes)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         defer { buffer.deallocate() }
         var farewell: String?
-        var negotiation = CapsNegotiation()
+        var welcomed = false
+        var bannedBeforeWelcome = false
+        // A members-only room refuses `/caps` until the connection logs in: it is sent again then.
+        var capabilitiesAfterLogin = false
+        var followUp = WelcomeFollowUp()
         var nextRead = ContinuousClock.now
         while true {
             let (stopped, pending) = shared.withLock { ($0.stopped, $0.sentOffset < $0.outbound.count) }
-            if stopped { return "stopped" }
+            if stopped { return ("stopped", nil) }
             // Until the next read is due, only the waker and writing wake the thread (a hang-up still does).
             let untilRead = ContinuousClock.now.duration(to: nextRead)
             let reading = untilRead <= .zero
@@ -264,7 +315,7 @@ public final class ChatConnection: Sendable {
             ]
             if poll(&fds, 2, reading ? -1 : untilRead.pollTimeout) < 0 {
                 if errno == EINTR { continue }
-                return "poll failed: \(SystemError("poll"))"
+                return ("poll failed: \(SystemError("poll"))", nil)
             }
             if fds[1].revents != 0 { wake.drain() }
             do throws(ClientError) {
@@ -273,8 +324,10 @@ public final class ChatConnection: Sendable {
                     guard let count = try receive(fd, into: buffer) else { continue }
                     nextRead = ContinuousClock.now + options.readInterval
                     if count == 0 {
-                        return farewell.map { "the server closed the connection: \($0)" }
+                        let reason =
+                            farewell.map { "the server closed the connection: \($0)" }
                             ?? "the server closed the connection"
+                        return (reason, Self.endsForGood(farewell: farewell, bannedBeforeWelcome: bannedBeforeWelcome))
                     }
                     framer.push(UnsafeRawBufferPointer(rebasing: buffer[..<count])) { frame in
                         guard let line = decode(frame) else { return }
@@ -282,30 +335,68 @@ public final class ChatConnection: Sendable {
                         switch event {
                         case .welcome(let name, _):
                             attempt = 0
-                            // Queued before the event is reported, so the rename and the capabilities go out
-                            // ahead of anything the client sends in answer to the WELCOME.
+                            welcomed = true
+                            // Queued before the event is reported, so the login or rename and the capabilities
+                            // go out ahead of anything the client sends in answer to the WELCOME.
+                            followUp = WelcomeFollowUp()
+                            capabilitiesAfterLogin = false
                             let wanted = names.welcomed(as: name)
-                            if let wanted { enqueue(Command.nick(wanted).wireLine) }
+                            let first = shared.withLock { shared -> WelcomeFollowUp.First? in
+                                if let login = shared.accounts.loginAfterWelcome() {
+                                    shared.queue(Command.login(name: login.name, password: login.password).wireLine)
+                                    return .login
+                                }
+                                guard let wanted else { return nil }
+                                shared.queue(Command.nick(wanted).wireLine)
+                                return .rename(from: name, to: wanted)
+                            }
+                            followUp.sent(first)
                             if options.capabilities {
                                 enqueue(Command.caps([.ids, .time]).wireLine)
-                                negotiation.sent(renamingFrom: wanted == nil ? nil : name)
+                                followUp.sentCapabilities()
                             }
                         case .nick(let old, let new):
                             names.renamed(from: old, to: new)
                         case .bye(let text):
                             farewell = text
+                        case .error(.banned, _) where !welcomed:
+                            bannedBeforeWelcome = true
+                        case .loggedIn, .registered:
+                            if capabilitiesAfterLogin {
+                                capabilitiesAfterLogin = false
+                                enqueue(Command.caps([.ids, .time]).wireLine)
+                                followUp.sentCapabilities()
+                            }
                         default:
                             break
                         }
-                        if negotiation.isRefusal(event), case .error(let code, let text) = event {
+                        let answer = followUp.follow(event)
+                        if case .capabilitiesRefused(.loginRequired, _) = answer { capabilitiesAfterLogin = true }
+                        // (An ERROR that refuses the connection's own /nick or /caps answers no account command.)
+                        var failedLogin: String?
+                        switch event {
+                        case .loggedIn, .registered, .passwordChanged:
+                            failedLogin = shared.withLock { $0.accounts.received(event) }
+                        case .error where answer == .none:
+                            failedLogin = shared.withLock { $0.accounts.received(event) }
+                        default:
+                            break
+                        }
+                        if case .capabilitiesRefused(let code, let text) = answer {
                             sink(.capabilitiesRefused(code, text))
                         } else {
                             sink(.received(event, tags: line.tags))
                         }
+                        if case .renameRefused(let wanted, .nameRegistered) = answer {
+                            sink(.passwordWanted(name: wanted))
+                        } else if case .renameRefused(let wanted, .loginRequired) = answer {
+                            sink(.passwordWanted(name: wanted))
+                        }
+                        if let failedLogin { sink(.loginFailed(name: failedLogin)) }
                     }
                 }
             } catch {
-                return "connection lost (\(error))"
+                return ("connection lost (\(error))", nil)
             }
         }
     }
@@ -342,10 +433,28 @@ public final class ChatConnection: Sendable {
     }
 
     private func enqueue(_ line: String) {
-        shared.withLock {
-            $0.outbound.append(contentsOf: line.utf8)
-            $0.outbound.append(Wire.lineFeed)
+        shared.withLock { $0.queue(line) }
+    }
+
+    /// Why not to reconnect after a connection the server closed, if its farewell says so: the user was
+    /// kicked or banned (`BYE kicked by OP...`, `BYE banned by OP...`), logged in from another connection
+    /// (`BYE logged in from another connection`), or the address is banned (an `ERROR banned` before any
+    /// `WELCOME`). Coming back at once would only be refused again, or take the account from the other
+    /// connection.
+    ///
+    /// - Parameters:
+    ///   - farewell: The text of the server's `BYE`, if it sent one.
+    ///   - bannedBeforeWelcome: Whether an `ERROR banned` came before the `WELCOME`.
+    /// - Returns: The words to add to the reason (`not reconnecting after a kick`), or `nil` to reconnect.
+    static func endsForGood(farewell: String?, bannedBeforeWelcome: Bool) -> String? {
+        if bannedBeforeWelcome { return "not reconnecting while banned" }
+        guard let farewell else { return nil }
+        if farewell.hasPrefix("kicked by ") { return "not reconnecting after a kick" }
+        if farewell.hasPrefix("banned by ") { return "not reconnecting after a ban" }
+        if farewell == "logged in from another connection" {
+            return "not reconnecting: you logged in on another connection"
         }
+        return nil
     }
 
     /// Writes as much of the queue as the socket takes now.
@@ -401,42 +510,69 @@ struct NameKeeper: Equatable, Sendable {
     }
 }
 
-/// Which answers belong to the commands the connection sends itself after a `WELCOME`: the `/nick`,
-/// then `/caps`.
+/// Which answers belong to the commands the connection sends itself after a `WELCOME`: the `/nick` or
+/// `/login`, then `/caps`.
 ///
 /// The server answers a connection's commands in order, and nothing else is sent before them, so the
-/// first `ERROR` after the rename's answer is the refusal of `/caps` (a v1 server: `unknown-command`).
-struct CapsNegotiation: Equatable, Sendable {
-    /// The name the connection's own `/nick` renames from, until its answer (a `NICK` from that name, or an `ERROR`).
-    private var renamingFrom: String?
+/// first `ERROR` before the rename's or login's answer refuses it, and the first `ERROR` after it is the
+/// refusal of `/caps` (a v1 server: `unknown-command`).
+struct WelcomeFollowUp: Equatable, Sendable {
+    /// The command sent first.
+    enum First: Equatable, Sendable {
+        /// `/nick WANTED`, from the name the `WELCOME` gave; answered by a `NICK` from that name.
+        case rename(from: String, to: String)
+        /// `/login`; answered by `LOGGED-IN` (after the `NICK` that renames).
+        case login
+    }
+
+    /// What one event answers.
+    enum Answer: Equatable, Sendable {
+        /// Nothing the connection sent itself (or its success).
+        case none
+        /// The `ERROR` refusing the `/nick`: the name wanted and the error's code.
+        case renameRefused(String, ErrorCode)
+        /// The `ERROR` refusing `/caps`.
+        case capabilitiesRefused(ErrorCode, String)
+    }
+
+    /// The first command, until its answer.
+    private var first: First?
     /// `/caps` went out and is not answered yet.
     private var awaitingCaps = false
 
-    /// Records that `/caps` was sent, after a `/nick` from `renamingFrom` when there was one.
-    mutating func sent(renamingFrom name: String?) {
-        renamingFrom = name
+    /// Records the first command sent after the `WELCOME`, if any.
+    mutating func sent(_ first: First?) {
+        self.first = first
+    }
+
+    /// Records that `/caps` was sent, after the first command.
+    mutating func sentCapabilities() {
         awaitingCaps = true
     }
 
     /// Follows one event from the server.
     ///
-    /// - Returns: Whether the event is the `ERROR` that refuses `/caps`.
-    mutating func isRefusal(_ event: Event) -> Bool {
-        guard awaitingCaps else { return false }
+    /// - Returns: What the event answers.
+    mutating func follow(_ event: Event) -> Answer {
         switch event {
-        case .nick(let old, _) where old == renamingFrom:
-            renamingFrom = nil
-        case .error where renamingFrom != nil:
-            renamingFrom = nil
-        case .error:
-            awaitingCaps = false
-            return true
+        case .nick(let old, _):
+            if case .rename(old, _) = first { first = nil }
+        case .loggedIn:
+            if first == .login { first = nil }
+        case .error(let code, let text):
+            if let refused = first {
+                first = nil
+                if case .rename(_, let wanted) = refused { return .renameRefused(wanted, code) }
+            } else if awaitingCaps {
+                awaitingCaps = false
+                return .capabilitiesRefused(code, text)
+            }
         case .caps:
-            renamingFrom = nil
+            first = nil
             awaitingCaps = false
         default:
             break
         }
-        return false
+        return .none
     }
 }

@@ -34,6 +34,9 @@ public struct ChatLine: Equatable, Sendable {
         case bye(String)
         /// A `CAPS` reply the user asked for: the capabilities on for the connection (v1.1).
         case capabilities([String])
+        /// The server's answer to an account or moderation command, worded for people (`logged in as
+        /// alice`, `bob is muted`, a row of the `/bans` table).
+        case reply(String)
         /// A note from the client itself (connection state, hosting, local help, ...).
         case notice(String)
         /// Something the client could not read or do; shown like an error.
@@ -98,7 +101,8 @@ extension ChatLine {
             case direct
             /// A join, leave or rename (shown dimmed).
             case membership
-            /// Replies and greetings from the server (`USERS`, `HELP`, `PONG`, `WELCOME`, `BYE`).
+            /// Replies and greetings from the server (`USERS`, `HELP`, `PONG`, `WELCOME`, `BYE`, the answers to
+            /// account and moderation commands).
             case info
             /// An `ERROR` from the server or a problem the client met.
             case error
@@ -131,6 +135,10 @@ extension ChatLine {
             Parts(marker: "<- \(from): ", name: from, body: text, role: .direct)
         case .joined(let name):
             Parts(marker: "* ", name: nil, body: "\(name) joined", role: .membership)
+        case .left(let name, .kicked):
+            Parts(marker: "* ", name: nil, body: "\(name) was kicked", role: .membership)
+        case .left(let name, .banned):
+            Parts(marker: "* ", name: nil, body: "\(name) was banned", role: .membership)
         case .left(let name, let reason):
             Parts(marker: "* ", name: nil, body: "\(name) left (\(Self.describe(reason)))", role: .membership)
         case .renamed(let old, let new, let isMe):
@@ -149,8 +157,15 @@ extension ChatLine {
             Parts(marker: "? ", name: nil, body: text, role: .info)
         case .pong(let token):
             Parts(marker: "* ", name: nil, body: token.map { "pong \($0)" } ?? "pong", role: .info)
+        case .error(.muted, let text):
+            // `you are muted for 10 more min` says it all.
+            Parts(marker: "! ", name: nil, body: text, role: .error)
         case .error(let code, let text):
             Parts(marker: "! ", name: nil, body: "\(text) (\(code.rawValue))", role: .error)
+        case .bye(let text) where text.hasPrefix("kicked by ") || text.hasPrefix("banned by "):
+            Parts(marker: "! ", name: nil, body: "you were \(text)", role: .error)
+        case .bye("logged in from another connection"):
+            Parts(marker: "! ", name: nil, body: "you logged in from another connection, which took over", role: .error)
         case .bye(let text):
             Parts(marker: "* ", name: nil, body: "the server says goodbye: \(text)", role: .info)
         case .capabilities(let names):
@@ -158,6 +173,8 @@ extension ChatLine {
                 marker: "* ", name: nil,
                 body: names.isEmpty ? "no capabilities on" : "capabilities on: \(names.joined(separator: " "))",
                 role: .info)
+        case .reply(let text):
+            Parts(marker: "-- ", name: nil, body: text, role: .info)
         case .notice(let text):
             Parts(marker: "-- ", name: nil, body: text, role: .notice)
         case .problem(let text):
@@ -172,8 +189,8 @@ extension ChatLine {
         case .quit: "quit"
         case .lost: "connection lost"
         case .slow: "dropped, too slow"
-        case .kicked: "was kicked"
-        case .banned: "was banned"
+        case .kicked: "kicked"
+        case .banned: "banned"
         }
     }
 

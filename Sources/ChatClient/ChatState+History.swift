@@ -177,9 +177,10 @@ extension ChatState {
         store.dropAnswers()
     }
 
-    /// The server refused `/caps`: no ids, no history.
-    mutating func capabilitiesRefused(at time: LocalTime) {
-        store.support = .unavailable
+    /// The server refused `/caps`: no ids, no history; except a members-only room, which refuses it until
+    /// the connection logs in (`login-required`): the connection asks again then.
+    mutating func capabilitiesRefused(_ code: ErrorCode, at time: LocalTime) {
+        if code != .loginRequired { store.support = .unavailable }
         releaseHeld(at: time)
     }
 

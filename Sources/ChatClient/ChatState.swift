@@ -34,7 +34,13 @@ public struct ChatState: Sendable {
         /// Stored messages to ask for now (``ChatConnection/requestHistory(_:count:state:at:)``): the recent
         /// ones once the server turned ids on, the next round of the ones missed while away.
         public var historyWanted: HistoryRequest?
+        /// A password to ask the user for now (a ``PasswordPrompt``): the name asked for belongs to an
+        /// account, or a login went wrong and may be tried again. Plain mode never asks.
+        public var passwordWanted: PasswordRequest?
     }
+
+    /// How many logins in a row may go wrong before the client stops asking and the user carries on as a guest.
+    public static let loginTries = 3
 
     /// Who asked for a `USERS` line: the server answers a client's commands in order, so the replies
     /// are matched to the requests by position.
@@ -55,6 +61,13 @@ public struct ChatState: Sendable {
     public private(set) var ownName: String?
     /// The link to the server.
     public private(set) var link: Link = .connecting
+    /// The account the user is logged in as (accounts: `REGISTERED`, `LOGGED-IN`); `nil` for a guest, and
+    /// while not connected.
+    public private(set) var account: String?
+    /// Logins that went wrong in a row (``ConnectionEvent/loginFailed(name:)``), up to ``loginTries``.
+    private var loginFailures = 0
+    /// The `BAN` lines of a `/bans` answer, until its `BANS-END`.
+    private var bansAnswer: [BanEntry] = []
     private var usersRequests: [UsersRequest] = []
     /// Lines to show, instead of the `PONG`, when the ping with that token is answered.
     private var pongActions: [String: [ChatLine.Kind]] = [:]
@@ -95,6 +108,11 @@ public struct ChatState: Sendable {
     mutating func nextHelpToken() -> String {
         helpRequests += 1
         return "chatroom-help-\(helpRequests)"
+    }
+
+    /// Records that the user started a login (typed `/login`): the tries that went wrong before no longer count.
+    mutating func loginStarted() {
+        loginFailures = 0
     }
 
     /// Adds a note from the client.
@@ -172,18 +190,33 @@ public struct ChatState: Sendable {
             lastFailure = nil
             usersRequests.removeAll()
             pongActions.removeAll()
+            account = nil
+            bansAnswer.removeAll()
             connectionStarted(reconnecting: connectedBefore, at: time)
             connectedBefore = true
             note("connected to \(address)", at: time)
         case .received(let event, let tags):
             apply(event, tags: tags, at: time, outcome: &outcome)
-        case .capabilitiesRefused:
-            capabilitiesRefused(at: time)
+        case .capabilitiesRefused(let code, _):
+            capabilitiesRefused(code, at: time)
+        case .passwordWanted(let name):
+            loginFailures = 0
+            outcome.passwordWanted = .login(name: name)
+        case .loginFailed(let name):
+            loginFailures += 1
+            if loginFailures < Self.loginTries {
+                outcome.passwordWanted = .login(name: name)
+            } else {
+                loginFailures = 0
+                let stay = ownName.map { "; you stay \($0)" } ?? ""
+                note("\(Self.loginTries) tries went wrong\(stay) (/login \(name) tries again)", at: time)
+            }
         case .unreadable(let text):
             add(.problem(text), at: time)
         case .disconnected(let reason, let retryIn):
             let wasConnected = link == .connected
             link = .disconnected(reason: reason, retryIn: retryIn)
+            account = nil
             users.removeAll()
             usersRequests.removeAll()
             pongActions.removeAll()
@@ -198,6 +231,7 @@ public struct ChatState: Sendable {
             lastFailure = reason
         case .closed:
             link = .closed
+            account = nil
             users.removeAll()
             connectionLost(at: time)
             outcome.disconnected = true
@@ -264,9 +298,47 @@ public struct ChatState: Sendable {
             store.foundAnswer.append(message)
         case .foundEnd:
             searchAnswered(at: time)
-        case .registered, .loggedIn, .passwordChanged, .unbanned, .ban, .bansEnd, .muted, .unmuted:
-            add(.notice(event.wireLine), at: time)
+        case .registered(let name):
+            account = name
+            loginFailures = 0
+            add(.reply("registered \(name); you are logged in"), at: time)
+        case .loggedIn(let name):
+            account = name
+            loginFailures = 0
+            add(.reply("logged in as \(name)"), at: time)
+        case .passwordChanged:
+            add(.reply("password changed"), at: time)
+        case .muted(let name):
+            add(.reply("\(name) is muted"), at: time)
+        case .unmuted(let name):
+            add(.reply("\(name) is no longer muted"), at: time)
+        case .unbanned(let target):
+            add(.reply("\(target) is no longer banned"), at: time)
+        case .ban(let entry):
+            bansAnswer.append(entry)
+        case .bansEnd:
+            for row in Self.bansTable(bansAnswer) { add(.reply(row), at: time) }
+            bansAnswer.removeAll()
         }
+    }
+
+    /// The rows that show a `/bans` answer: a heading, then one aligned row per ban, oldest first:
+    /// `account  bob        until 2026-12-02 15:00  by carol  spam` (the end in local time).
+    static func bansTable(_ bans: [BanEntry]) -> [String] {
+        guard !bans.isEmpty else { return ["no bans"] }
+        let columns = bans.map { ban in
+            [
+                ban.kind.rawValue, ban.target, ban.until.map { "until " + LocalTime($0).dated } ?? "until unbanned",
+                "by " + ban.by, ban.reason,
+            ]
+        }
+        let widths = (0..<4).map { index in columns.map { $0[index].count }.max() ?? 0 }
+        let rows = columns.map { fields in
+            let padded = (0..<4).map { fields[$0] + String(repeating: " ", count: widths[$0] - fields[$0].count) }
+            let row = "  " + (padded + [fields[4]]).joined(separator: "  ")
+            return String(row.reversed().drop(while: { $0 == " " }).reversed())
+        }
+        return ["\(bans.count) \(bans.count == 1 ? "ban" : "bans"):"] + rows
     }
 
     /// A line of the room's flow (`MSG`, `DM`, `JOIN`, `LEAVE`, `NICK`) as it arrives: at the server's time

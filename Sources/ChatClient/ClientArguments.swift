@@ -12,6 +12,8 @@ public struct ClientArguments: Equatable, Sendable {
     public var port = Wire.defaultPort
     /// The name to take after joining.
     public var name: String?
+    /// A file whose first line is the password of the account `name` (`--password-file`).
+    public var passwordFile: String?
     /// Line mode for scripts.
     public var plain = false
     /// The most lines the message pane keeps.
@@ -32,7 +34,8 @@ public struct ClientArguments: Equatable, Sendable {
 
     /// The usage line, as `--help` and a usage error print it.
     public static let usage =
-        "chatroom [--host <host>] [--port <port>] [--name <name>] [--plain] [--scrollback <lines>] [--history <count>]"
+        "chatroom [--host <host>] [--port <port>] [--name <name>] [--password-file <file>] [--plain]"
+        + " [--scrollback <lines>] [--history <count>]"
 
     /// What `chatroom --help` prints.
     public static let helpText = """
@@ -47,6 +50,11 @@ public struct ClientArguments: Equatable, Sendable {
         been answered, and 1 if the connection is lost first. With --history N it first prints the
         last N messages the server kept.
 
+        When --name is an account's name, the full-screen client asks for its password, masked. With
+        the password in \(PasswordSource.environmentVariable) or on the first line of --password-file,
+        it logs in without asking, and so does line mode, which never asks. After a reconnection it
+        logs in again by itself.
+
         Type /help in the client for the keys.
 
         USAGE: \(usage)
@@ -57,6 +65,8 @@ public struct ClientArguments: Equatable, Sendable {
           --port <port>           The server's TCP port. (default: \(Wire.defaultPort))
           --name <name>           The name to take after joining (1-24 letters, digits, _ and -,
                                   starting with a letter).
+          --password-file <file>  Log in as --name with the password on the first line of <file>
+                                  (instead of \(PasswordSource.environmentVariable)).
           --plain                 Line mode for scripts (the default when standard input or output
                                   is not a terminal).
           --scrollback <lines>    The most lines the message pane keeps. (default: 10000)
@@ -97,6 +107,7 @@ public struct ClientArguments: Equatable, Sendable {
             switch option {
             case "--host": parsed.host = try value()
             case "--name": parsed.name = try value()
+            case "--password-file": parsed.passwordFile = try value()
             case "--port": parsed.port = try number(try value(), for: option, in: 1...65_535)
             case "--scrollback": parsed.scrollback = try number(try value(), for: option, in: 1...Int.max)
             case "--history": parsed.history = try number(try value(), for: option, in: 1...1000)
@@ -113,6 +124,9 @@ public struct ClientArguments: Equatable, Sendable {
             } catch {
                 throw UsageError(description: "--name \(name): \(error.message)")
             }
+        }
+        if parsed.passwordFile != nil && parsed.name == nil {
+            throw UsageError(description: "--password-file needs --name: the password is that account's")
         }
         return parsed
     }

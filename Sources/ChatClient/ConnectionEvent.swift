@@ -13,6 +13,14 @@ public enum ConnectionEvent: Equatable, Sendable {
     /// the command): the connection stays v1, without ids, times or stored messages. The error's code
     /// and text, which the user is not shown.
     case capabilitiesRefused(ErrorCode, String)
+    /// The name the connection asked for after `WELCOME` belongs to an account, or the room lets in only
+    /// those logged in (the server's `ERROR name-registered` or `login-required`, reported just before),
+    /// and the connection has no password for it: the client may ask the user for one and log in
+    /// (``ChatConnection/answer(_:with:state:at:)``). Plain mode never asks.
+    case passwordWanted(name: String)
+    /// A `/login` the client sent (after `WELCOME`, typed, or answering a prompt) was refused with
+    /// `ERROR login-failed` (a wrong name or password, or too many attempts), reported just before.
+    case loginFailed(name: String)
     /// A line from the server that is not a v1 event (shown, not acted on); the reason and the line.
     case unreadable(String)
     /// The connection was lost or could not be made.

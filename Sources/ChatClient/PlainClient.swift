@@ -11,6 +11,10 @@ import Glibc
 /// proves every line before it was answered; the client then leaves with `/quit` and exits 0. After `/quit` it exits 0 once
 /// the server closes. Losing the connection otherwise exits 1. Notes about the connection go to the
 /// error stream, so the output holds only what the server said.
+///
+/// It never asks for a password: with one (the `password` option: `CHATROOM_PASSWORD`, `--password-file`)
+/// it logs in right after the `WELCOME`; without, a registered name is refused (the server's error is
+/// printed) and the client goes on with the name the server gave.
 public struct PlainClient {
     /// The connection settings (plain mode never reconnects).
     public var options: ChatConnection.Options
@@ -92,9 +96,13 @@ public struct PlainClient {
                 note("a line longer than \(Self.maxInputLineBytes) bytes was not sent")
                 return
             }
-            switch connection.submit(String(decoding: bytes, as: UTF8.self), state: &state) {
+            let typed = String(decoding: bytes, as: UTF8.self)
+            switch connection.submit(typed, state: &state) {
             case .nothing, .clear, .sent, .notConnected:
                 break
+            case .passwordWanted:
+                // Plain mode never asks: the server answers the line with its usage.
+                connection.send(typed)
             case .quit:
                 quitting = true
                 reading = false
@@ -142,6 +150,11 @@ public struct PlainClient {
                 if outcome.welcomed { welcomed = true }
                 if outcome.historyWanted == .recent, let historyCount {
                     askedHistory = connection.requestHistory(.recent, count: historyCount, state: &state)
+                }
+                if historyPending, case .capabilitiesRefused(.loginRequired, _) = event {
+                    // A members-only room keeps its history from those not logged in.
+                    historyPending = false
+                    note("the server gives its history only to those logged in")
                 }
                 if historyPending && (state.history == .unavailable || (askedHistory && !state.awaitsHistory)) {
                     historyPending = false

@@ -13,6 +13,11 @@ import Glibc
 /// is drawn at most 30 times a second, each frame showing everything that arrived since the last.
 /// Lines are rendered once and kept while on screen (``RowCache``). Nothing runs on a timer except
 /// the `/users` refresh and the wait for the server's goodbye, so an idle client sleeps in `poll`.
+///
+/// A password is asked for on the input line, masked (`password for alice: ••••••`), when the name asked
+/// for belongs to an account, when a login went wrong (up to ``ChatState/loginTries`` in a row), and for
+/// `/register`, `/login NAME` and `/password` typed without it. Enter answers, Esc cancels; the answers
+/// never reach the input history, and a password typed in a command is masked too.
 public final class ChatApp {
     /// What the client is started with.
     public struct Options: Sendable {
@@ -44,6 +49,8 @@ public final class ChatApp {
         "PgUp/PgDn or the mouse wheel scroll; at the top, PgUp loads older messages",
         "End on an empty line (or sending) returns to the bottom",
         "Ctrl-L redraws; Ctrl-C or /quit leaves",
+        "/register, /login NAME and /password ask for the passwords: they show as •, Enter sends, Esc cancels",
+        "Tab completes the operators' commands too (/kick, /ban, /mute, ...) and the name after them",
         "/clear empties this pane (the client's own command); plain text is sent to everyone",
     ]
 
@@ -61,6 +68,9 @@ public final class ChatApp {
     private let inbox: Inbox<Message>
     private var state: ChatState
     private var editor = InputEditor()
+    /// The password being asked for on the input line, if any, and what was typed in answer (masked).
+    private var prompt: PasswordPrompt?
+    private var secret = InputEditor()
     private var completer = TabCompleter()
     private var decoder = KeyDecoder()
     private var scroll = PaneScroll()
@@ -158,7 +168,8 @@ public final class ChatApp {
     private func draw() {
         let frame = ScreenComposer.compose(
             state: state, editor: editor, scroll: scroll, hosting: options.hosting, rows: terminal.rows,
-            columns: terminal.columns, cache: rowCache)
+            columns: terminal.columns, cache: rowCache,
+            secret: prompt.map { ScreenComposer.Secret(label: $0.label, editor: secret) })
         terminal.draw(frame, clear: clearScreen)
         clearScreen = false
         rowCache.sweep()
@@ -184,8 +195,70 @@ public final class ChatApp {
             if outcome.welcomed { policy.connected() }
             if outcome.membershipChanged { policy.membershipChanged() }
             if outcome.disconnected { policy.disconnected() }
-            if outcome.closed { done = true }
+            if case .passwordWanted(let name) = event, prompt == nil {
+                let stay = state.ownName.map { "press Esc to stay \($0)" } ?? "press Esc to cancel"
+                state.note("log in as \(name) below, or \(stay)", at: now)
+            }
+            if let request = outcome.passwordWanted { ask(request) }
+            // The connection also ends for good when the server said not to come back (a kick, a ban): the
+            // client stays, showing why, until the user leaves.
+            if outcome.closed && leaving { done = true }
         }
+    }
+
+    // MARK: Passwords
+
+    /// Asks for a password on the input line, unless one is asked for already.
+    private func ask(_ request: PasswordRequest) {
+        guard prompt == nil else { return }
+        prompt = PasswordPrompt(request)
+        secret = InputEditor(historyLimit: 1)
+    }
+
+    /// A key while a password is asked for: editing, Enter answers, Esc cancels. No history, no
+    /// completion: nothing typed here is kept or matched against anything.
+    private func handlePrompt(_ key: Key) {
+        switch key {
+        case .text(let text): _ = secret.apply(.insert(text))
+        case .enter: answerPrompt()
+        case .escape: cancelPrompt()
+        case .left, .control("b"): _ = secret.apply(.left)
+        case .right, .control("f"): _ = secret.apply(.right)
+        case .home, .control("a"): _ = secret.apply(.home)
+        case .end, .control("e"): _ = secret.apply(.end)
+        case .backspace: _ = secret.apply(.backspace)
+        case .delete, .control("d"): _ = secret.apply(.delete)
+        case .control("u"): _ = secret.apply(.killToStart)
+        case .control("k"): _ = secret.apply(.killToEnd)
+        case .control("w"): _ = secret.apply(.killWordBackward)
+        case .pageUp: scrollUp(by: max(1, paneSize.height - 1))
+        case .pageDown: scrollDown(by: max(1, paneSize.height - 1))
+        case .wheelUp: scrollUp(by: 3)
+        case .wheelDown: scrollDown(by: 3)
+        case .control("l"): clearScreen = true
+        case .control("c"): leave()
+        case .resize: terminal.updateSize()
+        default: break  // Tab, Up/Down and the rest
+        }
+    }
+
+    private func answerPrompt() {
+        guard var current = prompt else { return }
+        let typed = secret.text
+        secret = InputEditor(historyLimit: 1)
+        // An empty answer is no password: the question stays (Esc cancels).
+        guard !typed.isEmpty else { return }
+        switch connection.answer(&current, with: typed, state: &state) {
+        case .next: prompt = current
+        case .sent, .mismatch, .notConnected: prompt = nil
+        }
+    }
+
+    private func cancelPrompt() {
+        guard let current = prompt else { return }
+        prompt = nil
+        secret = InputEditor(historyLimit: 1)
+        state.note(current.cancelledNote(ownName: state.ownName), at: LocalTime.now())
     }
 
     // MARK: Keys
@@ -193,9 +266,16 @@ public final class ChatApp {
     private func handle(_ key: Key) {
         dirty = true
         if key != .tab { completer.reset() }
+        if prompt != nil {
+            handlePrompt(key)
+            return
+        }
         switch key {
         case .text(let text): edit(.insert(text))
-        case .enter: if let line = editor.apply(.enter) { submit(line) }
+        case .enter:
+            // A line with a password never joins the history (Up would bring it back).
+            let keep = !OutgoingLine.carriesPassword(editor.text)
+            if let line = editor.enter(keepingInHistory: keep) { submit(line) }
         case .tab:
             if let completed = completer.complete(
                 text: editor.text, cursor: editor.cursor, names: state.users)
@@ -271,6 +351,8 @@ public final class ChatApp {
             leave()
         case .sent(let sent):
             if sent == .users { policy.sentByUser() }
+        case .passwordWanted(let request):
+            ask(request)
         case .notConnected(let unsent):
             state.add(.problem("not connected, nothing was sent (your line is back in the input)"), at: LocalTime.now())
             editor.replace(text: line, cursor: line.count)

@@ -6,6 +6,13 @@ enum ScreenComposer {
     /// What goes before the input text.
     static let prompt = "> "
 
+    /// A question asked on the input line instead of it, whose answer is masked (a password): the label
+    /// before it and the answer being typed.
+    struct Secret: Equatable, Sendable {
+        var label: String
+        var editor: InputEditor
+    }
+
     /// The screen for a state and a terminal size.
     ///
     /// - Parameters:
@@ -16,10 +23,11 @@ enum ScreenComposer {
     ///   - rows: The terminal's rows.
     ///   - columns: The terminal's columns.
     ///   - cache: Where rendered lines are kept between frames, if anywhere.
+    ///   - secret: A masked question shown on the input line instead of `editor`, if one is asked.
     /// - Returns: The frame to draw.
     static func compose(
         state: ChatState, editor: InputEditor, scroll: PaneScroll, hosting: Bool, rows: Int, columns: Int,
-        cache: RowCache? = nil
+        cache: RowCache? = nil, secret: Secret? = nil
     ) -> Screen {
         var frame = Screen(height: rows)
         switch Layout.compute(rows: rows, columns: columns) {
@@ -51,9 +59,13 @@ enum ScreenComposer {
                 state: state, hosting: hosting, scrolledUp: !scroll.isFollowing, unread: view.unread,
                 width: layout.status.width)
             frame.put(status, in: layout.status, row: 0, fill: .status)
-            let promptColumns = DisplayWidth.columns(of: prompt)
-            let field = editor.visibleWindow(width: layout.input.width - promptColumns)
-            frame.put([Span(prompt, .prompt), Span(field.text)], in: layout.input, row: 0)
+            // A password is masked whether asked for or typed in a command (`/login alice ••••`).
+            let label = secret.map { DisplayWidth.sanitized($0.label) } ?? prompt
+            let input = secret?.editor ?? editor
+            let maskStart = secret == nil ? OutgoingLine.passwordStart(in: editor.text) : 0
+            let promptColumns = DisplayWidth.columns(of: label)
+            let field = input.visibleWindow(width: layout.input.width - promptColumns, maskingFrom: maskStart)
+            frame.put([Span(label, .prompt), Span(field.text)], in: layout.input, row: 0)
             frame.cursor = (layout.input.row, min(layout.input.width - 1, promptColumns + field.cursorColumn))
         }
         return frame

@@ -1,7 +1,8 @@
 import ChatClient
 
-/// The status line: the connection state, `host:port`, the user's name, the user count, and
-/// `-- more below --` with the unread count while the pane is scrolled up.
+/// The status line: the connection state, `host:port`, the user's name (`alice (logged in)` once logged
+/// in to an account), the user count, and `-- more below --` with the unread count while the pane is
+/// scrolled up.
 enum StatusLineView {
     /// The status line's spans, exactly `width` columns wide.
     ///
@@ -20,7 +21,7 @@ enum StatusLineView {
         case .closed: link = "closed"
         }
         var fields = [link, state.address.description]
-        if let name = state.ownName { fields.append(name) }
+        if let name = state.ownName { fields.append(state.account == nil ? name : "\(name) (logged in)") }
         if state.link == .connected {
             fields.append("\(state.users.count) \(state.users.count == 1 ? "user" : "users")")
         }

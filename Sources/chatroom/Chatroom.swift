@@ -28,6 +28,13 @@ struct Chatroom {
     }
 
     static func run(_ arguments: ClientArguments) throws -> Int32 {
+        // Read once, before any thread starts, then taken out of the environment, so that nothing this
+        // process starts inherits it. Without --name there is no account to log in as.
+        let variable = getenv(PasswordSource.environmentVariable).map { String(cString: $0) }
+        unsetenv(PasswordSource.environmentVariable)
+        let password =
+            arguments.name == nil
+            ? nil : try PasswordSource.password(file: arguments.passwordFile, environment: variable)
         // Before any thread starts, so that only the signal thread ever takes these.
         let lineMode = arguments.plain || isatty(STDIN_FILENO) == 0 || isatty(STDOUT_FILENO) == 0
         if lineMode {
@@ -44,7 +51,7 @@ struct Chatroom {
         defer { meeting?.hostedServer?.shutdown(grace: .milliseconds(500)) }
         let notes =
             meeting?.hostedServer == nil ? [] : [Rendezvous.hostingNote(address)] + [meeting?.historyProblem].compactMap { $0 }
-        let connection = ChatConnection.Options(address: address, name: arguments.name)
+        let connection = ChatConnection.Options(address: address, name: arguments.name, password: password)
         if lineMode {
             for note in notes { Self.writeError("chatroom: \(note)") }
             let client = PlainClient(

@@ -76,6 +76,7 @@ enum Rendezvous {
             if let storePath {
                 do throws(StoreError) {
                     configuration.store = try SQLiteMessageStore(path: storePath)
+                    // TODO(#11): configuration.accounts = try SQLiteAccountStore(path: storePath) (once ChatStore has it)
                 } catch {
                     historyProblem = "the hosted server keeps no history: \(error)"
                 }

@@ -1,5 +1,7 @@
 import ChatClient
 import ChatProtocol
+import ChatTestSupport
+import Glibc
 import Testing
 
 @Suite struct ClientArgumentsTests {
@@ -63,5 +65,62 @@ import Testing
         #expect(failure("--history") == "missing value for '--history <value>'")
         #expect(failure("--plain=yes") == "'--plain' takes no value")
         #expect(failure("--name 1abc") == "--name 1abc: a name starts with a letter")
+        #expect(failure("--password-file pw") == "--password-file needs --name: the password is that account's")
+        #expect(failure("--name alice --password-file") == "missing value for '--password-file <value>'")
+    }
+
+    @Test func aPasswordFileGoesWithAName() throws {
+        #expect(try parse("--name alice --password-file /run/pw").passwordFile == "/run/pw")
+        #expect(try parse("--password-file=/run/pw --name=alice").passwordFile == "/run/pw")
+        #expect(try parse("--name alice").passwordFile == nil)
+    }
+}
+
+@Suite struct PasswordSourceTests {
+    private func file(_ bytes: String, in folder: String) throws -> String {
+        let path = folder + "/password"
+        try Array(bytes.utf8).withUnsafeBytes { raw in
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            guard fd >= 0 else { throw TestFailure("cannot create \(path): errno \(errno)") }
+            defer { close(fd) }
+            guard write(fd, raw.baseAddress, raw.count) == raw.count else { throw TestFailure("short write") }
+        }
+        return path
+    }
+
+    @Test(arguments: [
+        ("pass word\n", "pass word"), ("pass word", "pass word"), ("crlf\r\nsecond\n", "crlf"),
+        (" spaced \nrest", " spaced "), ("ünïcode\n", "ünïcode"),
+    ])
+    func theFirstLineOfTheFileIsThePassword(contents: String, password: String) throws {
+        try withTemporaryDirectory { folder in
+            let path = try file(contents, in: folder)
+            #expect(try PasswordSource.password(file: path, environment: "from the environment") == password)
+        }
+    }
+
+    @Test func theEnvironmentServesWithoutAFile() throws {
+        #expect(try PasswordSource.password(file: nil, environment: "from the environment") == "from the environment")
+        #expect(try PasswordSource.password(file: nil, environment: "") == nil)
+        #expect(try PasswordSource.password(file: nil, environment: nil) == nil)
+    }
+
+    private func failure(file: String) -> String? {
+        do throws(PasswordSource.Failure) {
+            _ = try PasswordSource.password(file: file, environment: "from the environment")
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func aMissingOrEmptyFileIsAnError() throws {
+        try withTemporaryDirectory { folder in
+            #expect(
+                failure(file: folder + "/none")
+                    == "cannot read the password file \(folder)/none: No such file or directory")
+            let empty = try file("\nsecond line\n", in: folder)
+            #expect(failure(file: empty) == "the first line of the password file \(empty) is empty")
+        }
     }
 }

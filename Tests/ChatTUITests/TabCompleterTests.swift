@@ -42,11 +42,18 @@ import Testing
     }
 
     @Test(arguments: [
-        Completion("/u", 2, [("/users ", 7), ("/users ", 7)]),
-        Completion("/U", 2, [("/users ", 7)]),
-        Completion("/", 1, [("/bc ", 4), ("/caps ", 6), ("/clear ", 7), ("/dm ", 4), ("/help ", 6)]),
-        Completion("/p", 2, [("/ping ", 6)]),
+        Completion("/us", 3, [("/users ", 7), ("/users ", 7)]),
+        Completion("/u", 2, [("/unban ", 7), ("/unmute ", 8), ("/users ", 7), ("/unban ", 7)]),
+        Completion("/U", 2, [("/unban ", 7)]),
+        Completion("/", 1, [("/ban ", 5), ("/bans ", 6), ("/bc ", 4), ("/caps ", 6), ("/clear ", 7), ("/dm ", 4)]),
+        Completion("/p", 2, [("/password ", 10), ("/ping ", 6)]),
         Completion("/q x", 2, [("/quit x", 6)]),
+        // The accounts' and the operators' commands.
+        Completion("/k", 2, [("/kick ", 6)]),
+        Completion("/ba", 3, [("/ban ", 5), ("/bans ", 6), ("/ban ", 5)]),
+        Completion("/m", 2, [("/mute ", 6)]),
+        Completion("/re", 3, [("/register ", 10)]),
+        Completion("/lo", 3, [("/login ", 7)]),
     ])
     func completesACommand(_ completion: Completion) {
         Self.check(completion, commands: OutgoingLine.commands)
@@ -59,6 +66,20 @@ import Testing
         Completion("/dm ca hi", 6, names: people, [("/dm carol hi", 10)]),
     ])
     func completesTheDirectMessageName(_ completion: Completion) {
+        Self.check(completion, commands: OutgoingLine.commands)
+    }
+
+    @Test(arguments: [
+        Completion("/kick ", 6, names: ["bob", "al"], [("/kick al ", 9), ("/kick bob ", 10)]),
+        Completion("/kick b", 7, names: people, [("/kick Bea ", 10), ("/kick bob ", 10)]),
+        Completion("/ban ", 5, names: ["bob"], [("/ban bob ", 9)]),
+        Completion("/BAN c", 6, names: people, [("/BAN carol ", 11)]),
+        Completion("/mute ", 6, names: ["bob"], [("/mute bob ", 10)]),
+        Completion("/unmute ", 8, names: ["bob"], [("/unmute bob ", 12)]),
+        Completion("/unban ", 7, names: ["bob"], [("/unban bob ", 11)]),
+        Completion("/kick bob sp", 12, names: ["spammer"], [("/kick bob spammer ", 18)]),
+    ])
+    func completesTheNameAfterAnOperatorsCommand(_ completion: Completion) {
         Self.check(completion, commands: OutgoingLine.commands)
     }
 
@@ -79,6 +100,12 @@ import Testing
         Completion("/x", 2, names: people, []),
         Completion("/nick ", 6, names: people, []),
         Completion("/dm bob ", 8, names: people, []),
+        Completion("/bans ", 6, names: people, []),
+        Completion("/kick bob ", 10, names: people, []),
+        // Nothing completes in a password, typed in a command.
+        Completion("/login alice al", 15, names: people, []),
+        Completion("/register al", 12, names: people, []),
+        Completion("/password al", 12, names: people, []),
     ])
     func completesNothingWithoutAMatch(_ completion: Completion) {
         var completer = TabCompleter()

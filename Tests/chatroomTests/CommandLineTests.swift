@@ -20,6 +20,7 @@ import Testing
         (["--colour"], "Error: unknown option '--colour'"),
         (["--name", "9lives"], "Error: --name 9lives: a name starts with a letter"),
         (["--history", "1001"], "Error: --history must be a whole number between 1 and 1000, not '1001'"),
+        (["--password-file", "/tmp/pw"], "Error: --password-file needs --name: the password is that account's"),
     ])
     func aBadCommandLineExits64WithTheReason(arguments: [String], first: String) throws {
         let result = try run(arguments)
@@ -28,9 +29,18 @@ import Testing
         #expect(
             result.errors.split(separator: "\n").map(String.init) == [
                 first,
-                "Usage: chatroom [--host <host>] [--port <port>] [--name <name>] [--plain] [--scrollback <lines>]"
-                    + " [--history <count>]",
+                "Usage: chatroom [--host <host>] [--port <port>] [--name <name>] [--password-file <file>] [--plain]"
+                    + " [--scrollback <lines>] [--history <count>]",
                 "  See 'chatroom --help' for more information.",
             ])
+    }
+
+    @Test func anUnreadablePasswordFileExits1BeforeConnecting() throws {
+        let result = try run([
+            "--plain", "--host", "127.0.0.1", "--port", "1", "--name", "alice", "--password-file", "/nonexistent/pw",
+        ])
+        #expect(result.status == 1)
+        #expect(result.output.isEmpty)
+        #expect(result.errors == "Error: cannot read the password file /nonexistent/pw: No such file or directory\n")
     }
 }

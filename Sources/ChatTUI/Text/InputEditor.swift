@@ -42,8 +42,12 @@ public enum EditorKey: Equatable, Sendable {
 /// History: Up recalls older lines and Down newer ones, and finally the line that was being typed
 /// (the draft), exactly as it was left. Changes made to a recalled line are kept while moving
 /// through the history and forgotten when a line is sent, as readline does. A sent line is added
-/// unless it equals the newest one; the oldest lines are dropped beyond ``historyLimit``.
+/// unless it equals the newest one (or the caller keeps it out: ``enter(keepingInHistory:)``); the
+/// oldest lines are dropped beyond ``historyLimit``.
 public struct InputEditor: Equatable, Sendable {
+    /// What a masked cluster shows (a password's characters).
+    public static let mask: Character = "•"
+
     /// The line being edited.
     public private(set) var text: String
     /// The cursor, as a grapheme-cluster index into ``text`` (`0...text.count`).
@@ -114,9 +118,18 @@ public struct InputEditor: Equatable, Sendable {
         case .historyNext:
             if historyPosition < history.count { recall(historyPosition + 1) }
         case .enter:
-            return submit()
+            return submit(keepingInHistory: true)
         }
         return nil
+    }
+
+    /// Submits the line (Enter), adding it to the history only when asked to: a line that carries a
+    /// password never goes there.
+    ///
+    /// - Parameter keep: Whether the line joins the history.
+    /// - Returns: The submitted line, exactly as typed, or `nil` for a blank line (which is cleared).
+    public mutating func enter(keepingInHistory keep: Bool) -> String? {
+        submit(keepingInHistory: keep)
     }
 
     /// Replaces the whole line, for tab completion.
@@ -137,11 +150,16 @@ public struct InputEditor: Equatable, Sendable {
     ///
     /// - Parameters:
     ///   - width: The columns of the field.
+    ///   - maskStart: The first cluster shown as ``mask`` (each cluster from there on is one `•`), or `nil`
+    ///     to show the text as it is.
     /// - Returns: The visible text (no wider than `width`) and the cursor's column in it
     ///   (`0..<width`); `("", 0)` when `width` is 0 or less.
-    public func visibleWindow(width: Int) -> (text: String, cursorColumn: Int) {
+    public func visibleWindow(width: Int, maskingFrom maskStart: Int? = nil) -> (text: String, cursorColumn: Int) {
         guard width > 0 else { return ("", 0) }
-        let characters = Array(text)
+        var characters = Array(text)
+        if let maskStart {
+            for index in max(0, maskStart)..<max(max(0, maskStart), characters.count) { characters[index] = Self.mask }
+        }
         let columns = characters.map { DisplayWidth.columns(of: $0) }
         let cursorColumn = columns[..<cursor].reduce(0, +)
         let totalColumns = cursorColumn + columns[cursor...].reduce(0, +)
@@ -238,14 +256,14 @@ public struct InputEditor: Equatable, Sendable {
         cursor = text.count
     }
 
-    private mutating func submit() -> String? {
+    private mutating func submit(keepingInHistory keep: Bool) -> String? {
         let line = text
         text = ""
         cursor = 0
         edits = [:]
         defer { historyPosition = history.count }
         guard line.contains(where: { $0 != " " }) else { return nil }
-        if history.last != line {
+        if keep && history.last != line {
             history.append(line)
             if history.count > historyLimit { history.removeFirst(history.count - historyLimit) }
         }

@@ -7,10 +7,13 @@ import ChatClient
 /// - at the start of the line, a word starting with `/` completes to a command and a space
 ///   (`/us` → `/users `);
 /// - any other word at the start of the line completes to a name and `: ` (`al` → `alice: `);
-/// - the first argument of `/dm` completes to a name and a space (`/dm b` → `/dm bob `);
-/// - a non-empty word anywhere else completes to a name and a space.
+/// - the first argument of `/dm` and of the operators' commands that name a user (`/kick`, `/ban`,
+///   `/unban`, `/mute`, `/unmute`: ``OutgoingLine/commandsTakingAName``) completes to a name and a space
+///   (`/dm b` → `/dm bob `, `/kick ` → `/kick alice `);
+/// - a non-empty word anywhere else completes to a name and a space;
+/// - nothing completes in a password (`/login alice hun`: ``OutgoingLine/passwordStart(in:)``).
 ///
-/// At the start of the line and after `/dm `, an empty word offers every name. Matching ignores
+/// At the start of the line and after those commands, an empty word offers every name. Matching ignores
 /// case; matches are offered in case-insensitive sorted order. Text after the cursor is kept; when
 /// it starts with a space, that space stands for the one the completion would add.
 ///
@@ -74,6 +77,7 @@ public struct TabCompleter: Equatable, Sendable {
 
         let characters = Array(text)
         let cursor = min(max(0, cursor), characters.count)
+        if let secret = OutgoingLine.passwordStart(in: text), cursor >= secret { return nil }
         var wordStart = cursor
         while wordStart > 0 && characters[wordStart - 1] != " " { wordStart -= 1 }
         let head = String(characters[..<wordStart])
@@ -86,7 +90,7 @@ public struct TabCompleter: Equatable, Sendable {
             (candidates, suffix) = (commands, " ")
         } else if head.isEmpty {
             (candidates, suffix) = (names, ": ")
-        } else if Self.isDirectMessageArgument(head: head) || !word.isEmpty {
+        } else if Self.isNameArgument(head: head) || !word.isEmpty {
             (candidates, suffix) = (names, " ")
         } else {
             return nil
@@ -101,9 +105,11 @@ public struct TabCompleter: Equatable, Sendable {
         )
     }
 
-    /// Whether the word after `head` is the first argument of `/dm`.
-    private static func isDirectMessageArgument(head: String) -> Bool {
-        head.hasPrefix("/dm ") && head.split(separator: " ") == ["/dm"]
+    /// Whether the word after `head` is the first argument of a command that takes a name there.
+    private static func isNameArgument(head: String) -> Bool {
+        let words = head.split(separator: " ")
+        guard head.hasSuffix(" "), words.count == 1, let command = words.first else { return false }
+        return OutgoingLine.commandsTakingAName.contains(command.lowercased())
     }
 
     /// Builds the line for the cycle's current match and remembers it.
