@@ -289,7 +289,7 @@ private func shownLines(in message: String) -> [String] {
             name: "inline.chat", path: "/inline.chat", text: "connect a\na << \\x7btime} at {time}\\s\na < {time}")
         #expect(
             transcript.steps.map(\.action) == [
-                .connect, .expect(ExpectedLine(parts: ["{time} at ", " "])), .expect(ExpectedLine(parts: ["", ""])),
+                .connect(from: nil), .expect(ExpectedLine(parts: ["{time} at ", " "])), .expect(ExpectedLine(parts: ["", ""])),
             ])
         #expect(ExpectedLine(parts: ["{time} at ", " "]).matches("{time} at 2026-12-01T19:56:01.123Z "))
         #expect(
