@@ -176,8 +176,8 @@ struct Session {
                 return "idle"
             }
             if closing == nil, !loggedIn, let loginDeadline, monotonicNanoseconds() >= loginDeadline {
+                // Nobody saw it come, so nobody sees it go; it gets its BYE before the socket closes.
                 _ = leave(.lost, finalLine: OutboundLine(.bye("login required")))
-                return "login-timeout"
             }
         }
     }

@@ -88,3 +88,16 @@ final class AccountsRoom: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: folder)
     }
 }
+
+extension LineClient {
+    /// Sends `line` and reads the first line after it that is not a room event (`JOIN`, `LEAVE`, `NICK`,
+    /// `MSG`, `DM`): the answer, when other connections may come and go meanwhile.
+    func answer(_ line: String) throws -> String? {
+        try send(line)
+        while let next = try readLine() {
+            let word = next.split(separator: " ", maxSplits: 1).first ?? ""
+            if !["JOIN", "LEAVE", "NICK", "MSG", "DM"].contains(word) { return next }
+        }
+        return nil
+    }
+}

@@ -42,7 +42,7 @@ import Testing
             #expect(try guest.readLine() == "ERROR not-operator only operators may use /\(word)")
         }
         try olga.send("/kick nobody")
-        #expect(try olga.readLines(until: "ERROR no-such-user no user named nobody").last == "ERROR no-such-user no user named nobody")
+        _ = try olga.readLines(until: "ERROR no-such-user no user named nobody")
         try olga.send("/kick OSCAR")
         #expect(try olga.readLine() == "ERROR not-operator oscar is an operator")
         try olga.send("/ban oscar 5")
@@ -60,7 +60,7 @@ import Testing
         #expect(try olga.readLine() == "LEAVE bob banned")
         try olga.send("/bans")
         let listed = try olga.readLines(until: "BANS-END 1")
-        #expect(listed.count == 2)
+        #expect(listed.count == 1)
         let until = try #require(Self.banUntil(listed[0], prefix: "BAN account bob ", suffix: " olga spamming links"))
         let minutes = (until.millisecondsSinceEpoch - Timestamp.now().millisecondsSinceEpoch) / 60_000
         #expect((9...10).contains(minutes))
@@ -73,11 +73,11 @@ import Testing
         #expect(try again.readLine() == "ERROR banned the account bob is banned until \(until.rfc3339)")
         let olgaAgain = try room.logIn("olga")
         try olgaAgain.send("/unban BOB")
-        #expect(try olgaAgain.readLines(until: "UNBANNED BOB").last == "UNBANNED BOB")
+        _ = try olgaAgain.readLines(until: "UNBANNED BOB")
         try olgaAgain.send("/unban bob")
         #expect(try olgaAgain.readLine() == "ERROR no-such-user not banned")
         try again.send("/login bob \(AccountsRoom.password(of: "bob"))")
-        #expect(try again.readLines(until: "LOGGED-IN bob").last == "LOGGED-IN bob")
+        _ = try again.readLines(until: "LOGGED-IN bob")
     }
 
     @Test func aBanOfAGuestRefusesItsAddressQuietlyAcrossARestart() throws {
@@ -91,10 +91,11 @@ import Testing
         #expect(try returning.readUntilClosed() == ["ERROR banned your address is banned until unbanned", "BYE banned"])
         // Nobody saw it come or go.
         #expect(try olga.sync() == [])
-        let (_, otherName) = try room.connect(from: "127.0.0.3")
+        let (other, otherName) = try room.connect(from: "127.0.0.3")
         #expect(try olga.readLine() == "JOIN \(otherName)")
         try olga.send("/bans")
         #expect(try olga.readLines(2) == ["BAN address 127.0.0.2 never olga", "BANS-END 1"])
+        other.close()
         try room.restart()
         let afterRestart = try LineClient(port: room.port, source: "127.0.0.2")
         #expect(try afterRestart.readUntilClosed() == ["ERROR banned your address is banned until unbanned", "BYE banned"])
@@ -121,7 +122,7 @@ import Testing
         #expect(try refused.readUntilClosed().first?.hasPrefix("ERROR banned your address is banned until ") == true)
         #expect(eventually(timeout: .seconds(5)) { Timestamp.now().millisecondsSinceEpoch > soon })
         try client.send("/login zed \(AccountsRoom.password(of: "zed"))")
-        #expect(try client.readLines(until: "LOGGED-IN zed").last == "LOGGED-IN zed")
+        _ = try client.readLines(until: "LOGGED-IN zed")
         let (back, _) = try room.connect(from: "127.0.0.5")
         #expect(back.received.first?.hasPrefix("WELCOME ") == true)
         _ = olga
@@ -167,7 +168,7 @@ import Testing
         let olgaAgain = try room.logIn("olga")
         #expect(eventually { room.server.connectionCount == 1 })
         try olgaAgain.send("/unmute Quinn")
-        #expect(try olgaAgain.readLines(until: "UNMUTED quinn").last == "UNMUTED quinn")
+        _ = try olgaAgain.readLines(until: "UNMUTED quinn")
         let back = try room.logIn("quinn")
         try back.send("hi again")
         #expect(try back.readLine() == "MSG quinn hi again")
