@@ -76,7 +76,8 @@ enum Rendezvous {
             if let storePath {
                 do throws(StoreError) {
                     configuration.store = try SQLiteMessageStore(path: storePath)
-                    // TODO(#11): configuration.accounts = try SQLiteAccountStore(path: storePath) (once ChatStore has it)
+                    // Accounts, bans and mutes live beside the history, in the same file.
+                    configuration.accounts = try SQLiteAccountStore(path: storePath)
                 } catch {
                     historyProblem = "the hosted server keeps no history: \(error)"
                 }
