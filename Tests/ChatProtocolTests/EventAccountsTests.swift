@@ -224,9 +224,15 @@ import Testing
         (.notOperator("only an operator can /kick"), .notOperator, "ERROR not-operator only an operator can /kick"),
         (.banned("you are banned until unbanned"), .banned, "ERROR banned you are banned until unbanned"),
         (.muted("you are muted for 10 more min"), .muted, "ERROR muted you are muted for 10 more min"),
-        (.notFound("not banned"), .noSuchUser, "ERROR no-such-user not banned"),
-        (.notFound("not muted"), .noSuchUser, "ERROR no-such-user not muted"),
     ]
+
+    /// `/unban` and `/unmute` of what is not banned or muted: `no-such-user` with the text as given.
+    @Test(arguments: [("not banned", "ERROR no-such-user not banned"), ("not muted", "ERROR no-such-user not muted")])
+    func notFoundCarriesItsTextWithTheNoSuchUserCode(text: String, wire: String) {
+        let error = ProtocolError.notFound(text)
+        #expect(error.code == .noSuchUser)
+        #expect(error.event.wireLine == wire)
+    }
 
     @Test(arguments: errors)
     func mapsToOneCodeAndAnExactLine(error: ProtocolError, code: ErrorCode, wire: String) {

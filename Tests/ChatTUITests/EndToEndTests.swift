@@ -185,7 +185,9 @@ import Testing
             #expect(help.first == "? /help - show this help")
             // The client turned the v1.1 capabilities on, so the server lists its v1.1 commands too.
             let quit = try #require(help.firstIndex(of: "? /quit - leave the chat"))
-            let serverEnd = try #require(help.firstIndex { $0.hasPrefix("? /search TEXT - ") })
+            // The server's last line is its /password line (accounts, after the v1.1 commands).
+            let serverEnd = try #require(help.firstIndex { $0.hasPrefix("? /password OLD NEW - ") })
+            #expect(help[try #require(help.firstIndex { $0.hasPrefix("? /search TEXT - ") }) + 1].hasPrefix("? /register "))
             let clientStart = try #require(help.firstIndex { $0.hasPrefix("? keys: Enter sends") })
             #expect(help[quit + 1].hasPrefix("? /caps "))
             #expect(serverEnd + 1 == clientStart)
