@@ -64,3 +64,14 @@ int CSystemShims_epoll_wait(int epfd, CSystemShims_epoll_ready *ready, int capac
     }
     return count;
 }
+
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int CSystemShims_make_thread_idle(void) {
+    struct sched_param param = {.sched_priority = 0};
+    if (sched_setscheduler(0, SCHED_IDLE, &param) == 0) return 0;
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
+}

@@ -1,3 +1,4 @@
+import CSystemShims
 import Glibc
 
 /// Starts POSIX threads with a chosen stack size.
@@ -31,6 +32,16 @@ public enum ThreadSpawner {
     /// - Throws: ``SystemError`` when the thread cannot be created.
     public static func spawnJoinable(_ body: @escaping @Sendable () -> Void) throws(SystemError) -> pthread_t {
         try create(stackSize: nil, detached: false, blockingSignals: false, body)
+    }
+
+    /// Makes the calling thread a background one for the rest of its life: it runs only when a processor has
+    /// nothing else to do (`SCHED_IDLE`, or nice 19 where that is refused), so its work never delays the
+    /// threads that deliver. There is no way back without privilege: give such work a thread of its own.
+    ///
+    /// - Returns: Whether it took.
+    @discardableResult
+    public static func lowerToBackground() -> Bool {
+        CSystemShims_make_thread_idle() == 0
     }
 
     /// Waits for a thread from ``spawnJoinable(_:)`` to end.

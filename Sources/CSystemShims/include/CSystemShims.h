@@ -49,4 +49,9 @@ int CSystemShims_epoll_modify(int epfd, int fd, uint32_t events, uint64_t token)
 /// Returns the number of reports, 0 on timeout, or -1 with errno (EINTR included) on failure.
 int CSystemShims_epoll_wait(int epfd, CSystemShims_epoll_ready *ready, int capacity, int64_t timeout_ns);
 
+/// Makes the calling thread alone a background one: SCHED_IDLE (it runs only on a processor nothing else
+/// wants), or, where that is refused, nice 19. A thread cannot come back from either without privilege.
+/// Returns 0, or -1 with errno when neither took.
+int CSystemShims_make_thread_idle(void);
+
 #endif
