@@ -10,11 +10,12 @@ import Glibc
 /// (`argon2id_verify`), and checking against no hash at all (no such account) costs the same as a wrong
 /// password, so the time of a failed login does not tell whether the account exists.
 ///
-/// **Load.** Hashing is memory-hard and costs milliseconds of one core by design. At most
-/// `concurrentHashes` hashes and checks run at once, across every thread that shares the hasher; the
-/// others wait, blocked, for their turn. So a storm of logins queues up behind the gate instead of taking
-/// every core from the threads that deliver the room's messages. Call it from threads that may wait, and
-/// never under a lock that delivery needs.
+/// **Load.** Hashing is memory-hard and costs milliseconds of one core by design. The hashes run on
+/// background threads of the hasher's own, at most `concurrentHashes` at once, at the lowest priority
+/// (`SCHED_IDLE`; see `HashGate`); the caller waits, blocked, for its hash. So a storm of logins takes only
+/// the processor time delivery leaves idle, and queues when there is none, instead of taking cores from
+/// the threads that deliver the room's messages. Call it from threads that may wait, and never under a
+/// lock that delivery needs.
 ///
 /// No password ever appears in an error, a log or a description made here.
 public final class PasswordHasher: Sendable {
@@ -33,8 +34,8 @@ public final class PasswordHasher: Sendable {
         /// Chosen by measuring on the project's machine (2 cores, AMD EPYC, Debian's libargon2 20190702,
         /// whose portable build fills about 1 GiB of Argon2 memory a second): one hash costs 13.1 ms of one
         /// core at best, 13.6-14.1 ms median (30 hashes, `CLOCK_THREAD_CPUTIME_ID`, the machine under other
-        /// builds' load), and 50 checks took 667 ms of one core. So 50 logins a second fit in one core, the
-        /// gate's bound (``PasswordHasher/init(parameters:concurrentHashes:)``), with room to spare.
+        /// builds' load), and 50 checks took 667 ms of one core. So 50 logins a second fit in one core, with
+        /// room to spare.
         ///
         /// OWASP's equivalent settings (m=19 MiB t=2, m=12 MiB t=3, m=9 MiB t=4, m=7 MiB t=5) all cost
         /// 38-47 ms here, three times that budget: at 50 logins a second they would need two cores. This is

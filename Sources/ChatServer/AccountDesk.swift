@@ -2,6 +2,7 @@ import ChatPassword
 import ChatProtocol
 import ChatStore
 import ChatSystem
+import Glibc
 
 /// What the sessions share for accounts and moderation: the store of accounts, bans and mutes, the
 /// password hasher, the guessing limit, and the room's rules.
@@ -21,8 +22,16 @@ final class AccountDesk: Sendable {
     /// so that admission needs no disk read.
     private let addressBans: Locked<[String: BanRecord]>
 
+    /// The server's hasher: its hashes run at the lowest priority (see ``PasswordHasher``), so they may use
+    /// every processor delivery leaves idle; one at a time would cap logins at one core's worth (about 70
+    /// a second here) even on an idle machine, and a storm past that piles waiting connections up.
+    static func backgroundHasher() -> PasswordHasher {
+        PasswordHasher(concurrentHashes: max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    }
+
     init(
-        store: any AccountStore, hasher: PasswordHasher = PasswordHasher(), throttle: LoginThrottle = LoginThrottle(),
+        store: any AccountStore, hasher: PasswordHasher = AccountDesk.backgroundHasher(),
+        throttle: LoginThrottle = LoginThrottle(),
         registrationOpen: Bool, loginTimeout: UInt64
     ) {
         self.store = store
