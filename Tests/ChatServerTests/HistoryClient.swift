@@ -109,16 +109,7 @@ func poll<T>(
 
 /// The files in `folder` whose name holds `.sqlite` (a store and its `-wal` and `-shm` files).
 func storeFiles(in folder: String) -> [String] {
-    guard let directory = opendir(folder) else { return [] }
-    defer { closedir(directory) }
-    var names: [String] = []
-    while let entry = readdir(directory) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        if name.contains(".sqlite") { names.append(name) }
-    }
-    return names.sorted()
+    ((try? directoryEntries(folder)) ?? []).filter { $0.contains(".sqlite") }
 }
 
 /// A client flooding the room from a thread of its own: it sends its texts, never more than `window`

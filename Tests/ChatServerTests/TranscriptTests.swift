@@ -43,18 +43,7 @@ private func record(_ problem: some CustomStringConvertible, at location: Source
 
     /// The `.chat` files in the folder, listed with `readdir` apart from ``files``.
     private static func chatFilesInFolder() throws -> [String] {
-        guard let folder = opendir(transcriptDirectory) else {
-            throw TestFailure("cannot open \(transcriptDirectory): errno \(errno)")
-        }
-        defer { closedir(folder) }
-        var names: [String] = []
-        while let entry = readdir(folder) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
-                String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name.hasSuffix(".chat") { names.append(name) }
-        }
-        return names.sorted()
+        try directoryEntries(transcriptDirectory).filter { $0.hasSuffix(".chat") }
     }
 
     /// Every transcript in the folder is among the test's arguments, and each one runs through and passes:

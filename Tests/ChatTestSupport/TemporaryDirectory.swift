@@ -17,3 +17,19 @@ public func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T 
     defer { try? FileManager.default.removeItem(atPath: folder) }
     return try body(folder)
 }
+
+/// The names in `folder` (not `.` and `..`), sorted, read with `readdir`.
+///
+/// - Throws: ``TestFailure`` when the folder cannot be opened.
+public func directoryEntries(_ folder: String) throws -> [String] {
+    guard let directory = opendir(folder) else { throw TestFailure("cannot open \(folder): errno \(errno)") }
+    defer { closedir(directory) }
+    var names: [String] = []
+    while let entry = readdir(directory) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+            String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    return names.sorted()
+}
