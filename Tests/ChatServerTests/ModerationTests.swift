@@ -128,6 +128,19 @@ import Testing
         _ = olga
     }
 
+    @Test func aMuteEndsByItselfWhenItsTimeIsUp() throws {
+        let (room, olga) = try Self.roomWithOperator()
+        try room.makeAccount("uma")
+        let soon = Timestamp.now().millisecondsSinceEpoch + 1_500
+        try room.accounts.setMute(MuteRecord(account: "uma", until: soon, by: "olga", created: 0))
+        let uma = try room.logIn("uma")
+        #expect(try uma.answer("quiet?") == "ERROR muted you are muted for 1 more min")
+        #expect(eventually(timeout: .seconds(5)) { Timestamp.now().millisecondsSinceEpoch > soon })
+        try uma.send("free again")
+        #expect(try uma.readLine() == "MSG uma free again")
+        _ = olga
+    }
+
     @Test func aMutedGuestCannotSpeakUntilUnmuted() throws {
         let (room, olga) = try Self.roomWithOperator()
         let (bob, bobName) = try room.connect()
