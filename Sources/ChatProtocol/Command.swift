@@ -229,6 +229,19 @@ public enum Command: Equatable, Sendable {
             if isBlank(text) { throw .emptyMessage }
             return String(text)
         }
+        let (text, after) = try readQuoted(scalars)
+        guard after.allSatisfy({ $0 == " " }) else { throw .badSyntax("text after the closing quote") }
+        if isBlank(Substring(text)) { throw .emptyMessage }
+        return text
+    }
+
+    /// Reads a quoted string from its opening `"` (the first scalar of `scalars`) to its closing one, with
+    /// `\"` and `\\` as escapes (a backslash before anything else stays).
+    ///
+    /// - Returns: The text, and what follows the closing quote.
+    static func readQuoted(_ scalars: Substring.UnicodeScalarView) throws(ProtocolError) -> (
+        text: String, after: Substring.UnicodeScalarView
+    ) {
         var text = String.UnicodeScalarView()
         var index = scalars.index(after: scalars.startIndex)
         while index < scalars.endIndex {
@@ -242,12 +255,7 @@ public enum Command: Equatable, Sendable {
                 text.append(next)
                 index = scalars.index(after: index)
             case "\"":
-                guard scalars[index...].allSatisfy({ $0 == " " }) else {
-                    throw .badSyntax("text after the closing quote")
-                }
-                let result = String(text)
-                if isBlank(result[...]) { throw .emptyMessage }
-                return result
+                return (String(text), scalars[index...])
             default:
                 text.append(scalar)
             }
@@ -286,29 +294,12 @@ private struct ArgumentReader {
     mutating func next() throws(ProtocolError) -> String? {
         skipBlanks()
         guard remaining.first == "\"" else { return word() }
-        var text = String.UnicodeScalarView()
-        var index = remaining.index(after: remaining.startIndex)
-        while index < remaining.endIndex {
-            let scalar = remaining[index]
-            index = remaining.index(after: index)
-            switch scalar {
-            case "\\":
-                guard index < remaining.endIndex else { throw .badSyntax("unclosed quote") }
-                let next = remaining[index]
-                if next != "\"" && next != "\\" { text.append("\\") }
-                text.append(next)
-                index = remaining.index(after: index)
-            case "\"":
-                guard index == remaining.endIndex || remaining[index] == " " || remaining[index] == "\t" else {
-                    throw .badSyntax("text after the closing quote")
-                }
-                remaining = remaining[index...]
-                return String(text)
-            default:
-                text.append(scalar)
-            }
+        let (text, after) = try Command.readQuoted(remaining)
+        guard after.first.map({ $0 == " " || $0 == "\t" }) ?? true else {
+            throw .badSyntax("text after the closing quote")
         }
-        throw .badSyntax("unclosed quote")
+        remaining = after
+        return text
     }
 
     /// MINUTES, when the next word is all digits (it always is MINUTES then): 1 to 525600.

@@ -64,12 +64,4 @@ final class AccountDesk: Sendable {
     static func untilText(_ until: Int64?) -> String {
         until.map { "until \(Timestamp(millisecondsSinceEpoch: $0).rfc3339)" } ?? "until unbanned"
     }
-
-    /// Whether `name` is one the server hands out (`user` and digits, any case): never registered.
-    static func isGenerated(_ name: String) -> Bool {
-        let key = Name.key(name)
-        guard key.hasPrefix("user") else { return false }
-        let digits = key.dropFirst(4)
-        return !digits.isEmpty && digits.allSatisfy { $0.isASCII && $0.isNumber }
-    }
 }

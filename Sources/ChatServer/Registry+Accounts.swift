@@ -56,16 +56,14 @@ extension Registry {
             guard state.members[id] != nil || state.waiting[id] != nil else { return nil }
             var delivery = Delivery()
             let key = Name.key(account)
-            // The account's earlier session, replaced.
-            for (otherID, other) in state.members
-            where otherID != id && other.account.map(Name.key) == key {
+            // Whoever else holds the name: the account's earlier session (a logged-in connection always holds
+            // its account's name), replaced; or a guest, renamed.
+            if let holder = state.idsByKey[key], holder != id, let other = state.members[holder], other.account != nil {
                 other.outbox.close(
                     .afterFlush(deadline: now + 2_000_000_000, reason: "replaced"),
                     finalLine: OutboundLine(.bye("logged in from another connection")))
-                _ = unlink(otherID, reason: .quit, now: now, &state, &delivery)
-            }
-            // A guest holding the name.
-            if let holder = state.idsByKey[key], holder != id, let squatter = state.members[holder] {
+                _ = unlink(holder, reason: .quit, now: now, &state, &delivery)
+            } else if let holder = state.idsByKey[key], holder != id, let squatter = state.members[holder] {
                 let fresh = generatedName(&state)
                 state.idsByKey[key] = nil
                 state.idsByKey[Name.key(fresh)] = holder
@@ -115,8 +113,12 @@ extension Registry {
 
     /// The member named `name`, for an operator's command: permission first (a guest's `/kick nobody` is
     /// `not-operator`), then the lookup, and no command is aimed at an operator.
-    func target(_ name: String, by id: UInt64, command: String) throws(ProtocolError) -> Target {
-        try state.withLock { (state) throws(ProtocolError) -> Target in
+    ///
+    /// - Returns: The target, and the operator's name (for the `BYE` and the log).
+    func target(_ name: String, by id: UInt64, command: String) throws(ProtocolError) -> (
+        target: Target, operator: String
+    ) {
+        try state.withLock { (state) throws(ProtocolError) -> (Target, String) in
             guard let sender = state.members[id], sender.isOperator else {
                 throw .notOperator("only operators may use /\(command)")
             }
@@ -124,7 +126,10 @@ extension Registry {
                 throw .noSuchUser(name)
             }
             guard !target.isOperator else { throw .notOperator("\(target.name) is an operator") }
-            return Target(id: targetID, name: target.name, account: target.account, address: target.outbox.address)
+            return (
+                Target(id: targetID, name: target.name, account: target.account, address: target.outbox.address),
+                sender.name
+            )
         }
     }
 
@@ -161,10 +166,15 @@ extension Registry {
     @discardableResult
     func setMute(_ mute: Mute?, member id: UInt64?, account: String?, now: Int64) -> Bool {
         state.withLock { state in
+            // The account's session, if any, holds the account's name.
+            let accountHolder = account.flatMap { account in
+                state.idsByKey[Name.key(account)].flatMap { holder in
+                    state.members[holder]?.account.map(Name.key) == Name.key(account) ? holder : nil
+                }
+            }
             var wasMuted = false
-            let key = account.map(Name.key)
-            for (memberID, member) in state.members
-            where memberID == id || (key != nil && member.account.map(Name.key) == key) {
+            for memberID in Set([id, accountHolder].compactMap { $0 }) {
+                guard let member = state.members[memberID] else { continue }
                 if member.mute?.isInForce(at: now) == true { wasMuted = true }
                 state.members[memberID]?.mute = mute
             }

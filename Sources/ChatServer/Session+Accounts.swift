@@ -22,7 +22,7 @@ extension Session {
         guard desk.store.keepsAccounts else { throw .unavailable(Self.noAccounts) }
         guard desk.registrationOpen else { throw .unavailable("registration is closed") }
         guard let standing = registry.standing(of: outbox.id) else { return }
-        if AccountDesk.isGenerated(standing.name) {
+        if AccountNames.isGenerated(standing.name) {
             throw .badName("a generated name (user and digits) cannot be registered: /nick to another name first")
         }
         guard try accountNamed(standing.name) == nil else {
@@ -145,15 +145,13 @@ extension Session {
     // MARK: Moderation
 
     mutating func kick(_ name: String, reason: String?) throws(ProtocolError) {
-        let target = try registry.target(name, by: outbox.id, command: "kick")
-        guard let op = registry.standing(of: outbox.id)?.name else { return }
+        let (target, op) = try registry.target(name, by: outbox.id, command: "kick")
         logger.notice("kick", metadata: ["name": "\(target.name)", "by": "\(op)"])
         unsent.add(registry.expel(target, reason: .kicked, farewell: Self.farewell("kicked by \(op)", reason)))
     }
 
     mutating func ban(_ name: String, minutes: Int?, reason: String?) throws(ProtocolError) {
-        let target = try registry.target(name, by: outbox.id, command: "ban")
-        guard let op = registry.standing(of: outbox.id)?.name else { return }
+        let (target, op) = try registry.target(name, by: outbox.id, command: "ban")
         let now = wallNow()
         let ban = BanRecord(
             kind: target.account == nil ? .address : .account, target: target.account ?? target.address,
@@ -198,8 +196,7 @@ extension Session {
     }
 
     mutating func mute(_ name: String, minutes: Int?) throws(ProtocolError) {
-        let target = try registry.target(name, by: outbox.id, command: "mute")
-        guard let op = registry.standing(of: outbox.id)?.name else { return }
+        let (target, op) = try registry.target(name, by: outbox.id, command: "mute")
         let now = wallNow()
         let until = minutes.map { now + Int64($0) * 60_000 }
         if let account = target.account {

@@ -219,18 +219,38 @@ public final class ChatApp {
     /// completion: nothing typed here is kept or matched against anything.
     private func handlePrompt(_ key: Key) {
         switch key {
-        case .text(let text): _ = secret.apply(.insert(text))
         case .enter: answerPrompt()
         case .escape: cancelPrompt()
-        case .left, .control("b"): _ = secret.apply(.left)
-        case .right, .control("f"): _ = secret.apply(.right)
-        case .home, .control("a"): _ = secret.apply(.home)
-        case .end, .control("e"): _ = secret.apply(.end)
-        case .backspace: _ = secret.apply(.backspace)
-        case .delete, .control("d"): _ = secret.apply(.delete)
-        case .control("u"): _ = secret.apply(.killToStart)
-        case .control("k"): _ = secret.apply(.killToEnd)
-        case .control("w"): _ = secret.apply(.killWordBackward)
+        case .end: _ = secret.apply(.end)
+        default:
+            // Tab, Up/Down and the other keys with no binding here do nothing.
+            if let edit = Self.lineEdit(for: key) { _ = secret.apply(edit) } else { _ = handleViewKey(key) }
+        }
+    }
+
+    /// The edit a key makes on an input line, the same on the chat's line and on a password prompt's
+    /// (history, completion and word moves are the chat line's alone).
+    private static func lineEdit(for key: Key) -> EditorKey? {
+        switch key {
+        case .text(let text): .insert(text)
+        case .left, .control("b"): .left
+        case .right, .control("f"): .right
+        case .home, .control("a"): .home
+        case .control("e"): .end
+        case .backspace: .backspace
+        case .delete, .control("d"): .delete
+        case .control("u"): .killToStart
+        case .control("k"): .killToEnd
+        case .control("w"): .killWordBackward
+        default: nil
+        }
+    }
+
+    /// Scrolling, redrawing, leaving and resizing, whatever the input line is doing.
+    ///
+    /// - Returns: Whether the key was one of them.
+    private func handleViewKey(_ key: Key) -> Bool {
+        switch key {
         case .pageUp: scrollUp(by: max(1, paneSize.height - 1))
         case .pageDown: scrollDown(by: max(1, paneSize.height - 1))
         case .wheelUp: scrollUp(by: 3)
@@ -238,8 +258,9 @@ public final class ChatApp {
         case .control("l"): clearScreen = true
         case .control("c"): leave()
         case .resize: terminal.updateSize()
-        default: break  // Tab, Up/Down and the rest
+        default: return false
         }
+        return true
     }
 
     private func answerPrompt() {
@@ -271,7 +292,6 @@ public final class ChatApp {
             return
         }
         switch key {
-        case .text(let text): edit(.insert(text))
         case .enter:
             // A line with a password never joins the history (Up would bring it back).
             let keep = !OutgoingLine.carriesPassword(editor.text)
@@ -282,29 +302,15 @@ public final class ChatApp {
             {
                 editor.replace(text: completed.text, cursor: completed.cursor)
             }
-        case .left, .control("b"): edit(.left)
-        case .right, .control("f"): edit(.right)
-        case .home, .control("a"): edit(.home)
         case .end:
             if editor.isEmpty { scroll.scrollToBottom() } else { edit(.end) }
-        case .control("e"): edit(.end)
-        case .backspace: edit(.backspace)
-        case .delete, .control("d"): edit(.delete)
-        case .control("u"): edit(.killToStart)
-        case .control("k"): edit(.killToEnd)
-        case .control("w"): edit(.killWordBackward)
         case .wordLeft, .alt("b"): edit(.wordLeft)
         case .wordRight, .alt("f"): edit(.wordRight)
         case .up, .control("p"): edit(.historyPrevious)
         case .down, .control("n"): edit(.historyNext)
-        case .pageUp: scrollUp(by: max(1, paneSize.height - 1))
-        case .pageDown: scrollDown(by: max(1, paneSize.height - 1))
-        case .wheelUp: scrollUp(by: 3)
-        case .wheelDown: scrollDown(by: 3)
-        case .control("l"): clearScreen = true
-        case .control("c"): leave()
-        case .resize: terminal.updateSize()
-        default: break  // keys with no binding (a lone Esc, other Ctrl and Alt keys)
+        default:
+            // Keys with no binding (a lone Esc, other Ctrl and Alt keys) do nothing.
+            if let lineEdit = Self.lineEdit(for: key) { edit(lineEdit) } else { _ = handleViewKey(key) }
         }
     }
 
