@@ -179,6 +179,8 @@ extension EndToEndTests {
             try withTmux { tmux in
                 let port = try startServer(tmux, store: store)
                 let bob = try bobSays(["lunch at noon?", "no thanks", "lunch is served"], port: port)
+                // bob stays connected while alice searches.
+                defer { withExtendedLifetime(bob) {} }
                 let stored = try storedTimes(port: port)
                 let stamps = try stored.map { try #require(stampInTestZone($0.time, dated: true)) }
                 try tmux.start(
