@@ -74,6 +74,17 @@ let package = Package(
         // Password hashes: Argon2id with a salt per account, its parameters kept with it, a bounded number
         // computed at once so that a storm of logins cannot take every core.
         .target(name: "ChatPassword", dependencies: ["CArgon2", "ChatSystem"]),
+        // OpenSSL 3 (Debian's libssl-dev), with wrappers for the macros Swift cannot import.
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Modules/COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // TLS for server, client and bench: contexts, certificates and their fingerprints, and an engine that
+        // works on memory (ciphertext in and out), so its owner alone decides who touches the socket. The only
+        // target that touches OpenSSL.
+        .target(name: "ChatTLS", dependencies: ["COpenSSL"]),
         // The client's connection and chat state; no terminal code, and no server: it meets one over a socket.
         .target(name: "ChatClient", dependencies: ["ChatProtocol", "ChatSystem"]),
         // The full-screen client: layout, widgets, keys, drawing. The only target that touches ncurses.
@@ -102,16 +113,17 @@ let package = Package(
             ]
         ),
         // What several test targets share: line clients, a scoped running server, free ports, built products,
-        // child processes, /proc readings and the one failure type.
+        // child processes, /proc readings, certificates (COpenSSL) and the one failure type.
         .target(
             name: "ChatTestSupport",
             dependencies: [
-                "ChatServer", "ChatProtocol", "ChatSystem", .product(name: "Logging", package: "swift-log"),
+                "ChatServer", "ChatProtocol", "ChatSystem", "COpenSSL", .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ChatTestSupport"
         ),
         .testTarget(name: "ChatSystemTests", dependencies: ["ChatSystem", "ChatTestSupport"]),
         .testTarget(name: "ChatProtocolTests", dependencies: ["ChatProtocol"]),
+        .testTarget(name: "ChatTLSTests", dependencies: ["ChatTLS", "ChatTestSupport"]),
         .testTarget(
             name: "ChatClientTests",
             dependencies: ["ChatClient", "ChatProtocol", "ChatServer", "ChatSystem", "ChatTestSupport"]

@@ -20,6 +20,7 @@ import sys
 #    sockets, wake-ups, errno errors, the open-file limit), over the C shims.
 #  - ChatPassword hashes passwords (over CArgon2) for the server and its `accounts` subcommands; nothing
 #    else touches libargon2.
+#  - ChatTLS (over COpenSSL) is TLS for server, client and bench alike; nothing else touches OpenSSL.
 #  - Only ChatTUI touches CNcursesw; the TUI talks to the chat through ChatClient alone.
 #  - The executables use the libraries; `chatroom` alone embeds ChatServer (the one-command start).
 ALLOWED = {
@@ -31,6 +32,8 @@ ALLOWED = {
     "ChatStore": {"CSQLite", "ChatSystem"},
     "CArgon2": set(),
     "ChatPassword": {"CArgon2", "ChatSystem"},
+    "COpenSSL": set(),
+    "ChatTLS": {"COpenSSL"},
     "ChatServer": {"ChatProtocol", "ChatPassword", "ChatStore", "ChatSystem", "CSystemShims", "Logging"},
     "chatroom-server": {"ChatServer", "ChatPassword", "ChatStore", "ChatSystem", "ArgumentParser", "Logging"},
     "ChatClient": {"ChatProtocol", "ChatSystem"},
