@@ -85,8 +85,9 @@ let package = Package(
         // works on memory (ciphertext in and out), so its owner alone decides who touches the socket. The only
         // target that touches OpenSSL.
         .target(name: "ChatTLS", dependencies: ["COpenSSL"]),
-        // The client's connection and chat state; no terminal code, and no server: it meets one over a socket.
-        .target(name: "ChatClient", dependencies: ["ChatProtocol", "ChatSystem"]),
+        // The client's connection and chat state; no terminal code, and no server: it meets one over a socket
+        // (plain, or TLS through ChatTLS, with the certificates pinned on first use).
+        .target(name: "ChatClient", dependencies: ["ChatProtocol", "ChatSystem", "ChatTLS"]),
         // The full-screen client: layout, widgets, keys, drawing. The only target that touches ncurses.
         .target(name: "ChatTUI", dependencies: ["ChatClient", "ChatSystem", "CNcursesw"]),
         .executableTarget(
@@ -126,7 +127,7 @@ let package = Package(
         .testTarget(name: "ChatTLSTests", dependencies: ["ChatTLS", "ChatTestSupport"]),
         .testTarget(
             name: "ChatClientTests",
-            dependencies: ["ChatClient", "ChatProtocol", "ChatServer", "ChatSystem", "ChatTestSupport"]
+            dependencies: ["ChatClient", "ChatProtocol", "ChatServer", "ChatSystem", "ChatTLS", "ChatTestSupport"]
         ),
         .testTarget(
             name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatProtocol", "ChatTestSupport", "CNcursesw"]

@@ -36,7 +36,7 @@ ALLOWED = {
     "ChatTLS": {"COpenSSL"},
     "ChatServer": {"ChatProtocol", "ChatPassword", "ChatStore", "ChatSystem", "CSystemShims", "Logging"},
     "chatroom-server": {"ChatServer", "ChatPassword", "ChatStore", "ChatSystem", "ArgumentParser", "Logging"},
-    "ChatClient": {"ChatProtocol", "ChatSystem"},
+    "ChatClient": {"ChatProtocol", "ChatSystem", "ChatTLS"},
     "ChatTUI": {"ChatClient", "ChatSystem", "CNcursesw"},
     "chatroom": {"ChatClient", "ChatTUI", "ChatServer", "ChatStore", "ChatSystem", "Logging"},
     "ChatBench": {"ChatProtocol", "ChatSystem", "CSystemShims", "Histogram"},
