@@ -1,5 +1,6 @@
 import ChatProtocol
 import ChatSystem
+import ChatTLS
 import Glibc
 
 /// The client's connection to a chat server: one network thread that connects, reads and writes,
@@ -56,6 +57,8 @@ public final class ChatConnection: Sendable {
         /// Whether to send `/caps ids time` after each `WELCOME` (and after the `/nick` sent there), so
         /// that messages come with their ids and times and stored messages can be asked for (v1.1).
         public var capabilities: Bool
+        /// TLS (`--tls`): how to check the server's certificate and where its pin is kept; `nil` speaks plain.
+        public var tls: TLSSettings?
 
         /// Creates the options.
         ///
@@ -69,6 +72,7 @@ public final class ChatConnection: Sendable {
         ///   - maxLineBytes: The longest line accepted from the server.
         ///   - readInterval: The shortest time between two reads of the socket.
         ///   - capabilities: Whether to turn on ids and times after `WELCOME`.
+        ///   - tls: TLS settings, or `nil` for a plain connection.
         public init(
             address: ServerAddress,
             name: String? = nil,
@@ -78,7 +82,8 @@ public final class ChatConnection: Sendable {
             connectTimeout: Duration = .seconds(10),
             maxLineBytes: Int = 1 << 20,
             readInterval: Duration = .milliseconds(10),
-            capabilities: Bool = true
+            capabilities: Bool = true,
+            tls: TLSSettings? = nil
         ) {
             self.address = address
             self.name = name
@@ -89,11 +94,12 @@ public final class ChatConnection: Sendable {
             self.maxLineBytes = maxLineBytes
             self.readInterval = readInterval
             self.capabilities = capabilities
+            self.tls = tls
         }
     }
 
     /// State shared between the network thread and callers; held only for memory work.
-    private struct Shared {
+    struct Shared {
         /// Bytes queued for the server; `outbound[sentOffset...]` are not sent yet.
         var outbound: [UInt8] = []
         var sentOffset = 0
@@ -105,6 +111,9 @@ public final class ChatConnection: Sendable {
         var started = false
         /// The account logged in as and the commands carrying a password that wait for their answer.
         var accounts: AccountKeeper
+        /// A ``ConnectionEvent/certificateUnknown(_:)`` waits for its answer; and the answer, once given.
+        var awaitingCertificate = false
+        var certificateAnswer: CertificateAnswer?
 
         /// Queues one line for the server; the line feed is added.
         mutating func queue(_ line: String) {
@@ -115,16 +124,21 @@ public final class ChatConnection: Sendable {
 
     /// The options the connection was made with.
     public let options: Options
-    private let shared: Locked<Shared>
-    private let wake: PollWaker
-    private let sink: @Sendable (ConnectionEvent) -> Void
+    // Internal, not private, for the aspects in other files (`ChatConnection+TLS.swift`).
+    let shared: Locked<Shared>
+    let wake: PollWaker
+    let sink: @Sendable (ConnectionEvent) -> Void
+    /// The client's TLS context and the fingerprint given for this run, when ``Options/tls`` is set.
+    let tlsContext: TLSContext?
+    let givenFingerprint: Fingerprint?
 
     /// Creates a connection; nothing happens until ``start(adopting:)``.
     ///
     /// - Parameters:
     ///   - options: The server, the name to ask for, and the reconnection policy.
     ///   - sink: Called on the network thread with every ``ConnectionEvent``, in order; must not block.
-    /// - Throws: ``ClientError`` when its waker (an eventfd) cannot be made.
+    /// - Throws: ``ClientError`` when its waker (an eventfd) cannot be made, or with TLS, when the trusted
+    ///   authorities cannot be read (``TLSSettings/authorityFile``) or the fingerprint given is not one.
     public init(options: Options, sink: @escaping @Sendable (ConnectionEvent) -> Void) throws(ClientError) {
         self.options = options
         self.sink = sink
@@ -134,6 +148,7 @@ public final class ChatConnection: Sendable {
         } catch {
             throw .system(error)
         }
+        (tlsContext, givenFingerprint) = try Self.prepareTLS(options.tls)
     }
 
     /// Starts the network thread.
@@ -218,13 +233,15 @@ public final class ChatConnection: Sendable {
 
     // MARK: The network thread
 
-    private var isStopped: Bool { shared.withLock { $0.stopped } }
+    /// Whether ``stop()`` was called.
+    var isStopped: Bool { shared.withLock { $0.stopped } }
 
     private func run(adopting adopted: Int32?) {
         var socket = adopted
         var attempt = 0
         var names = NameKeeper(wanted: options.name)
-        while !isStopped {
+        var trustedThisRun: (fingerprint: Fingerprint, notPinned: String)?
+        connecting: while !isStopped {
             if socket == nil {
                 sink(.connecting(options.address))
                 do throws(ClientError) {
@@ -238,6 +255,23 @@ public final class ChatConnection: Sendable {
                 }
             }
             guard let fd = socket else { continue }
+            var channel: TLSChannel?
+            switch secure(fd, trustedThisRun: &trustedThisRun) {
+            case .plain:
+                break
+            case .secured(let secured):
+                channel = secured
+            case .retry(let reason):
+                close(fd)
+                socket = nil
+                guard waitBeforeRetry(reason: reason, attempt: &attempt) else { break connecting }
+                continue connecting
+            case .end(let reason):
+                close(fd)
+                socket = nil
+                if let reason { sink(.disconnected(reason: reason, retryIn: nil)) }
+                break connecting
+            }
             shared.withLock {
                 $0.connected = true
                 $0.outbound.removeAll()
@@ -245,7 +279,7 @@ public final class ChatConnection: Sendable {
                 $0.accounts.connectionStarted()
             }
             sink(.connected(options.address))
-            let (reason, final) = serve(fd, names: &names, attempt: &attempt)
+            let (reason, final) = serve(fd, channel: channel, names: &names, attempt: &attempt)
             close(fd)
             socket = nil
             let ending = shared.withLock { shared -> Bool in
@@ -291,7 +325,9 @@ public final class ChatConnection: Sendable {
     ///
     /// - Returns: Why it ended, for the user, and why not to reconnect, when the server's farewell says so
     ///   (``endsForGood(farewell:bannedBeforeWelcome:)``).
-    private func serve(_ fd: Int32, names: inout NameKeeper, attempt: inout Int) -> (String, final: String?) {
+    private func serve(
+        _ fd: Int32, channel: TLSChannel?, names: inout NameKeeper, attempt: inout Int
+    ) -> (String, final: String?) {
         var framer = LineFramer(maxLineBytes: options.maxLineBytes)
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         defer { buffer.deallocate() }
@@ -303,25 +339,39 @@ public final class ChatConnection: Sendable {
         var followUp = WelcomeFollowUp()
         var nextRead = ContinuousClock.now
         while true {
-            let (stopped, pending) = shared.withLock { ($0.stopped, $0.sentOffset < $0.outbound.count) }
-            if stopped { return ("stopped", nil) }
+            let (stopped, queued) = shared.withLock { ($0.stopped, $0.sentOffset < $0.outbound.count) }
+            if stopped {
+                if let channel { sayGoodbye(channel) }
+                return ("stopped", nil)
+            }
+            let pending = queued || channel?.hasOutput == true
             // Until the next read is due, only the waker and writing wake the thread (a hang-up still does).
             let untilRead = ContinuousClock.now.duration(to: nextRead)
             let reading = untilRead <= .zero
+            // Plaintext the TLS engine may still hold is read before waiting: the socket cannot show it.
+            let held = reading && channel?.mayHoldMore == true
             var fds = [
                 pollfd(
                     fd: fd, events: (reading ? Int16(POLLIN) : 0) | (pending ? Int16(POLLOUT) : 0), revents: 0),
                 pollfd(fd: wake.fd, events: Int16(POLLIN), revents: 0),
             ]
-            if poll(&fds, 2, reading ? -1 : untilRead.pollTimeout) < 0 {
+            if poll(&fds, 2, held ? 0 : reading ? -1 : untilRead.pollTimeout) < 0 {
                 if errno == EINTR { continue }
                 return ("poll failed: \(SystemError("poll"))", nil)
             }
             if fds[1].revents != 0 { wake.drain() }
             do throws(ClientError) {
-                if fds[0].revents & Int16(POLLOUT) != 0 { try flush(fd) }
-                if fds[0].revents & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
-                    guard let count = try receive(fd, into: buffer) else { continue }
+                if fds[0].revents & Int16(POLLOUT) != 0 {
+                    if let channel { try flush(channel) } else { try flush(fd) }
+                }
+                if held || fds[0].revents & (Int16(POLLIN) | Int16(POLLHUP) | Int16(POLLERR)) != 0 {
+                    let received: Int?
+                    if let channel {
+                        received = try channel.receive(into: buffer)
+                    } else {
+                        received = try receive(fd, into: buffer)
+                    }
+                    guard let count = received else { continue }
                     nextRead = ContinuousClock.now + options.readInterval
                     if count == 0 {
                         let reason =

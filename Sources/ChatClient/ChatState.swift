@@ -37,6 +37,9 @@ public struct ChatState: Sendable {
         /// A password to ask the user for now (a ``PasswordPrompt``): the name asked for belongs to an
         /// account, or a login went wrong and may be tried again. Plain mode never asks.
         public var passwordWanted: PasswordRequest?
+        /// A certificate to ask the user about now (a ``CertificatePrompt``): the connection waits for the
+        /// answer. Plain mode never asks.
+        public var certificateQuestion: CertificateQuestion?
     }
 
     /// How many logins in a row may go wrong before the client stops asking and the user carries on as a guest.
@@ -53,6 +56,10 @@ public struct ChatState: Sendable {
 
     /// The server this state is about.
     public let address: ServerAddress
+    /// Whether the connection speaks TLS (`--tls`): nothing is ever sent to the server in the clear.
+    public let usesTLS: Bool
+    /// The TLS session of the connection now up, or being set up (its ``ConnectionEvent/secured(_:)``).
+    public private(set) var tlsSession: TLSSession?
     /// The lines shown in the pane, oldest first.
     public internal(set) var lines: Scrollback<ChatLine>
     /// Everyone in the room, sorted as the server sorts them.
@@ -89,8 +96,10 @@ public struct ChatState: Sendable {
     /// - Parameters:
     ///   - address: The server, for the status line.
     ///   - scrollback: The most lines kept.
-    public init(address: ServerAddress, scrollback: Int = 10_000) {
+    ///   - tls: Whether the connection speaks TLS.
+    public init(address: ServerAddress, scrollback: Int = 10_000, tls: Bool = false) {
         self.address = address
+        self.usesTLS = tls
         self.lines = Scrollback(capacity: scrollback)
     }
 
@@ -185,6 +194,13 @@ public struct ChatState: Sendable {
         switch event {
         case .connecting:
             link = .connecting
+            tlsSession = nil
+        case .secured(let session):
+            tlsSession = session
+        case .certificateUnknown(let question):
+            outcome.certificateQuestion = question
+        case .certificateRefused(let refusal):
+            for line in refusal.lines { add(.problem(line), at: time) }
         case .connected(let address):
             link = .connected
             lastFailure = nil
@@ -194,7 +210,7 @@ public struct ChatState: Sendable {
             bansAnswer.removeAll()
             connectionStarted(reconnecting: connectedBefore, at: time)
             connectedBefore = true
-            note("connected to \(address)", at: time)
+            note("connected to \(address)" + (tlsSession.map { " " + $0.summary } ?? ""), at: time)
         case .received(let event, let tags):
             apply(event, tags: tags, at: time, outcome: &outcome)
         case .capabilitiesRefused(let code, _):
@@ -216,6 +232,7 @@ public struct ChatState: Sendable {
         case .disconnected(let reason, let retryIn):
             let wasConnected = link == .connected
             link = .disconnected(reason: reason, retryIn: retryIn)
+            tlsSession = nil
             account = nil
             users.removeAll()
             usersRequests.removeAll()
@@ -231,6 +248,7 @@ public struct ChatState: Sendable {
             lastFailure = reason
         case .closed:
             link = .closed
+            tlsSession = nil
             account = nil
             users.removeAll()
             connectionLost(at: time)

@@ -12,6 +12,8 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreachable(ServerAddress, String)
     /// The connection attempt was cancelled by ``ChatConnection/stop()``.
     case cancelled
+    /// TLS could not be set up (an unreadable `--tls-ca`), or a TLS connection failed; what went wrong.
+    case tls(String)
 
     public var description: String {
         switch self {
@@ -20,6 +22,7 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
         case .refused(let address): "nothing answers on \(address) (connection refused)"
         case .unreachable(let address, let reason): "cannot connect to \(address): \(reason)"
         case .cancelled: "cancelled"
+        case .tls(let reason): reason
         }
     }
 }

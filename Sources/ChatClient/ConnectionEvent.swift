@@ -4,7 +4,18 @@ import ChatProtocol
 public enum ConnectionEvent: Equatable, Sendable {
     /// An attempt to connect started.
     case connecting(ServerAddress)
-    /// The TCP connection is up; the server's `WELCOME` follows.
+    /// TLS only (``ChatConnection/Options/tls``): the handshake is done and the server's certificate
+    /// accepted; ``connected(_:)`` follows.
+    case secured(TLSSession)
+    /// TLS only: the server's certificate does not verify and is not pinned. The connection waits, the
+    /// socket open, for ``ChatConnection/trustCertificate()`` (which pins it, then goes on) or
+    /// ``ChatConnection/declineCertificate()`` (which ends it: ``disconnected(reason:retryIn:)`` without a
+    /// retry, then ``closed``). Plain mode never asks: it declines.
+    case certificateUnknown(CertificateQuestion)
+    /// TLS only: the server's certificate was refused (wrong whoever signed it, not the pinned one, not the
+    /// one given). Final: ``closed`` follows, with no retry, since the same certificate would be refused again.
+    case certificateRefused(CertificateRefusal)
+    /// The connection is up (for TLS, encrypted and its certificate accepted); the server's `WELCOME` follows.
     case connected(ServerAddress)
     /// A line from the server, with its tags (v1.1: the message's id and the server's time; none on a
     /// line without them).
