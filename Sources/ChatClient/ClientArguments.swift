@@ -1,4 +1,5 @@
 import ChatProtocol
+import ChatTLS
 
 /// The `chatroom` command line, parsed.
 ///
@@ -8,7 +9,7 @@ import ChatProtocol
 public struct ClientArguments: Equatable, Sendable {
     /// The server's address; `nil` looks for a server on this machine and hosts one if none answers.
     public var host: String?
-    /// The server's TCP port.
+    /// The server's TCP port (``ServerAddress/defaultTLSPort`` with `--tls` and no `--port`).
     public var port = Wire.defaultPort
     /// The name to take after joining.
     public var name: String?
@@ -20,6 +21,13 @@ public struct ClientArguments: Equatable, Sendable {
     public var scrollback = 10_000
     /// How many stored messages plain mode prints before its input runs (`--history`); `nil` for none.
     public var history: Int?
+    /// `--tls`: speak TLS to the server, and never host one.
+    public var tls = false
+    /// `--tls-ca FILE`: the PEM file of the certificate authorities to trust instead of the system's.
+    public var tlsAuthorityFile: String?
+    /// `--tls-fingerprint`: the fingerprint to accept for this run, instead of the pins, written as the
+    /// client writes every fingerprint (`sha256:` and 64 lower-case hex digits).
+    public var tlsFingerprint: String?
     /// `--help` was given.
     public var help = false
 
@@ -35,7 +43,7 @@ public struct ClientArguments: Equatable, Sendable {
     /// The usage line, as `--help` and a usage error print it.
     public static let usage =
         "chatroom [--host <host>] [--port <port>] [--name <name>] [--password-file <file>] [--plain]"
-        + " [--scrollback <lines>] [--history <count>]"
+        + " [--scrollback <lines>] [--history <count>] [--tls] [--tls-ca <file>] [--tls-fingerprint <sha256:hex>]"
 
     /// What `chatroom --help` prints.
     public static let helpText = """
@@ -55,6 +63,15 @@ public struct ClientArguments: Equatable, Sendable {
         it logs in without asking, and so does line mode, which never asks. After a reconnection it
         logs in again by itself.
 
+        With --tls, chatroom speaks TLS (on port \(ServerAddress.defaultTLSPort) unless --port says otherwise) and
+        never hosts a server. A certificate that verifies (an authority of the system's, or of --tls-ca,
+        signed it for --host) is accepted. One for another host, expired or not yet valid is refused. One
+        that does not verify (self-signed) is trusted on first use, as ssh does: the full-screen client
+        shows its fingerprint and asks, and yes pins it in $XDG_CONFIG_HOME/chatroom/known_servers
+        (~/.config/chatroom/known_servers); if the server later shows another certificate, the client
+        refuses it and says which line to delete. Line mode never asks: it needs the pin, or
+        --tls-fingerprint.
+
         Type /help in the client for the keys.
 
         USAGE: \(usage)
@@ -72,6 +89,14 @@ public struct ClientArguments: Equatable, Sendable {
           --scrollback <lines>    The most lines the message pane keeps. (default: 10000)
           --history <count>       In plain mode, print the last <count> stored messages (1-1000) before
                                   reading the input.
+          --tls                   Speak TLS to the server (port \(ServerAddress.defaultTLSPort) unless --port); never host
+                                  one.
+          --tls-ca <file>         Trust the certificate authorities in this PEM file instead of the
+                                  system's (/etc/ssl/certs).
+          --tls-fingerprint <sha256:hex>
+                                  For this run, accept a certificate that does not verify if it has
+                                  this fingerprint (sha256: and 64 hex digits), instead of the pins;
+                                  nothing is pinned.
           -h, --help              Show help information.
         """
 
@@ -82,6 +107,7 @@ public struct ClientArguments: Equatable, Sendable {
     /// - Throws: ``UsageError`` for an unknown option, a missing or bad value, or a stray argument.
     public static func parse(_ arguments: some Sequence<String>) throws(UsageError) -> ClientArguments {
         var parsed = ClientArguments()
+        var portGiven = false
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
             if argument == "-h" || argument == "--help" {
@@ -108,12 +134,29 @@ public struct ClientArguments: Equatable, Sendable {
             case "--host": parsed.host = try value()
             case "--name": parsed.name = try value()
             case "--password-file": parsed.passwordFile = try value()
-            case "--port": parsed.port = try number(try value(), for: option, in: 1...65_535)
+            case "--port":
+                parsed.port = try number(try value(), for: option, in: 1...65_535)
+                portGiven = true
             case "--scrollback": parsed.scrollback = try number(try value(), for: option, in: 1...Int.max)
             case "--history": parsed.history = try number(try value(), for: option, in: 1...1000)
             case "--plain":
                 guard inlineValue == nil else { throw UsageError(description: "'--plain' takes no value") }
                 parsed.plain = true
+            case "--tls":
+                guard inlineValue == nil else { throw UsageError(description: "'--tls' takes no value") }
+                parsed.tls = true
+            case "--tls-ca":
+                let file = try value()
+                guard !file.isEmpty else { throw UsageError(description: "missing value for '--tls-ca <file>'") }
+                parsed.tlsAuthorityFile = file
+            case "--tls-fingerprint":
+                let text = try value()
+                guard let fingerprint = Fingerprint(text) else {
+                    throw UsageError(
+                        description: "--tls-fingerprint must be sha256: and 64 hex digits, without colons between"
+                            + " them, not '\(text)'")
+                }
+                parsed.tlsFingerprint = fingerprint.description
             default:
                 throw UsageError(description: "unknown option '\(option)'")
             }
@@ -128,6 +171,11 @@ public struct ClientArguments: Equatable, Sendable {
         if parsed.passwordFile != nil && parsed.name == nil {
             throw UsageError(description: "--password-file needs --name: the password is that account's")
         }
+        for (given, option) in [(parsed.tlsAuthorityFile != nil, "--tls-ca"), (parsed.tlsFingerprint != nil, "--tls-fingerprint")]
+        where given && !parsed.tls {
+            throw UsageError(description: "\(option) needs --tls")
+        }
+        if parsed.tls && !portGiven { parsed.port = ServerAddress.defaultTLSPort }
         return parsed
     }
 

@@ -7,6 +7,8 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
     public static let defaultHost = "127.0.0.1"
     /// The port used when none is given: the protocol's.
     public static let defaultPort = Wire.defaultPort
+    /// The port used with `--tls` when none is given (beside the plain one, as IRC's 6697 beside 6667).
+    public static let defaultTLSPort = 7778
 
     /// A host name or a numeric IPv4 or IPv6 address.
     public var host: String

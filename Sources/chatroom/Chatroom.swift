@@ -45,13 +45,18 @@ struct Chatroom {
         let host = arguments.host
         let address = ServerAddress(host: host ?? ServerAddress.defaultHost, port: arguments.port)
         // Without --host, look for a server on this machine and host one if none answers. Otherwise (or
-        // when even that fails) the connection itself connects, and reports and retries failures.
+        // when even that fails) the connection itself connects, and reports and retries failures. A hosted
+        // server is plain: `--tls` never hosts, it only joins (and retries while nothing answers).
         let meeting =
-            host == nil ? try? Rendezvous.meet(at: address, hostIfAbsent: true, storePath: Rendezvous.hostedStorePath()) : nil
+            host == nil && !arguments.tls
+            ? try? Rendezvous.meet(at: address, hostIfAbsent: true, storePath: Rendezvous.hostedStorePath()) : nil
         defer { meeting?.hostedServer?.shutdown(grace: .milliseconds(500)) }
         let notes =
             meeting?.hostedServer == nil ? [] : [Rendezvous.hostingNote(address)] + [meeting?.historyProblem].compactMap { $0 }
-        let connection = ChatConnection.Options(address: address, name: arguments.name, password: password)
+        let tls =
+            arguments.tls
+            ? TLSSettings(authorityFile: arguments.tlsAuthorityFile, fingerprint: arguments.tlsFingerprint) : nil
+        let connection = ChatConnection.Options(address: address, name: arguments.name, password: password, tls: tls)
         if lineMode {
             for note in notes { Self.writeError("chatroom: \(note)") }
             let client = PlainClient(

@@ -69,6 +69,70 @@ import Testing
         #expect(failure("--name alice --password-file") == "missing value for '--password-file <value>'")
     }
 
+    @Test func tlsTakesItsOwnPortUnlessOneIsGiven() throws {
+        let fingerprint = "sha256:" + String(repeating: "0a", count: 32)
+        let tls = try parse("--tls")
+        #expect(tls.tls && tls.port == ServerAddress.defaultTLSPort && tls.port == 7778)
+        #expect(tls.tlsAuthorityFile == nil && tls.tlsFingerprint == nil)
+        #expect(try parse("--tls --port 9000").port == 9000)
+        #expect(try parse("--port 7777 --tls").port == 7777)
+        #expect(try !parse("").tls)
+        var expected = ClientArguments()
+        expected.host = "chat.example.org"
+        expected.port = 7778
+        expected.tls = true
+        expected.tlsAuthorityFile = "/etc/chat/ca.pem"
+        expected.tlsFingerprint = fingerprint
+        #expect(try parse("--host chat.example.org --tls --tls-ca /etc/chat/ca.pem --tls-fingerprint \(fingerprint)") == expected)
+        #expect(try parse("--tls --tls-ca=/etc/chat/ca.pem --tls-fingerprint=\(fingerprint) --host=chat.example.org") == expected)
+        // Written everywhere in lower case.
+        #expect(try parse("--tls --tls-fingerprint sha256:\(String(repeating: "0A", count: 32))").tlsFingerprint == fingerprint)
+    }
+
+    @Test(arguments: [
+        ("--tls --tls-fingerprint 0a0a", "--tls-fingerprint must be sha256: and 64 hex digits, without colons between them, not '0a0a'"),
+        (
+            "--tls --tls-fingerprint sha256:" + String(repeating: "0a", count: 31),
+            "--tls-fingerprint must be sha256: and 64 hex digits, without colons between them, not 'sha256:"
+                + String(repeating: "0a", count: 31) + "'"
+        ),
+        (
+            "--tls --tls-fingerprint sha256:" + Array(repeating: "0A", count: 32).joined(separator: ":"),
+            "--tls-fingerprint must be sha256: and 64 hex digits, without colons between them, not 'sha256:"
+                + Array(repeating: "0A", count: 32).joined(separator: ":") + "'"
+        ),
+        (
+            "--tls --tls-fingerprint sha1:" + String(repeating: "0a", count: 32),
+            "--tls-fingerprint must be sha256: and 64 hex digits, without colons between them, not 'sha1:"
+                + String(repeating: "0a", count: 32) + "'"
+        ),
+        (
+            "--tls --tls-fingerprint sha256:" + String(repeating: "0g", count: 32),
+            "--tls-fingerprint must be sha256: and 64 hex digits, without colons between them, not 'sha256:"
+                + String(repeating: "0g", count: 32) + "'"
+        ),
+        ("--tls --tls-fingerprint", "missing value for '--tls-fingerprint <value>'"),
+        ("--tls --tls-ca", "missing value for '--tls-ca <value>'"),
+        ("--tls --tls-ca=", "missing value for '--tls-ca <file>'"),
+        ("--tls=yes", "'--tls' takes no value"),
+        ("--tls-ca /etc/ca.pem", "--tls-ca needs --tls"),
+        ("--tls-fingerprint sha256:" + String(repeating: "0a", count: 32), "--tls-fingerprint needs --tls"),
+    ])
+    func badTLSOptionsSayWhatIsWrong(line: String, message: String) {
+        #expect(failure(line) == message)
+    }
+
+    @Test func theHelpDocumentsTheTLSOptions() {
+        for text in [
+            "[--tls] [--tls-ca <file>] [--tls-fingerprint <sha256:hex>]", "--tls                   Speak TLS",
+            "--tls-ca <file>         Trust the certificate authorities", "--tls-fingerprint <sha256:hex>",
+            "known_servers",
+        ] {
+            #expect(ClientArguments.helpText.contains(text), "\(text)")
+        }
+        #expect(ClientArguments.usage.hasSuffix("[--tls] [--tls-ca <file>] [--tls-fingerprint <sha256:hex>]"))
+    }
+
     @Test func aPasswordFileGoesWithAName() throws {
         #expect(try parse("--name alice --password-file /run/pw").passwordFile == "/run/pw")
         #expect(try parse("--password-file=/run/pw --name=alice").passwordFile == "/run/pw")
