@@ -15,6 +15,10 @@ import Glibc
 /// It never asks for a password: with one (the `password` option: `CHATROOM_PASSWORD`, `--password-file`)
 /// it logs in right after the `WELCOME`; without, a registered name is refused (the server's error is
 /// printed) and the client goes on with the name the server gave.
+///
+/// Nor does it ask whether to trust a TLS certificate: it connects when the certificate verifies, is
+/// pinned, or matches `--tls-fingerprint`; otherwise it writes the certificate's subject and fingerprint,
+/// and how to trust it, to the error stream, and exits 1.
 public struct PlainClient {
     /// The connection settings (plain mode never reconnects).
     public var options: ChatConnection.Options
@@ -69,7 +73,7 @@ public struct PlainClient {
         let connection = try ChatConnection(options: options) { inbox.post($0) }
         try connection.start(adopting: socket)
         // Room for the most history asked for, with a day-change line between each two of its messages.
-        var state = ChatState(address: options.address, scrollback: 4096)
+        var state = ChatState(address: options.address, scrollback: 4096, tls: options.tls != nil)
         let endToken = "chatroom-end-of-input-\(getpid())"
         var welcomed = false
         // Until the stored messages asked for are printed (or the server turns out to keep none).
@@ -144,6 +148,16 @@ public struct PlainClient {
                 }
                 if case .closed = event { return quitting || finished ? 0 : 1 }
                 if finished { continue }
+                // A certificate's warnings are notes, on the error stream; and line mode never asks.
+                if case .certificateUnknown(let question) = event {
+                    for line in question.lineModeLines { note(line) }
+                    connection.declineCertificate()
+                    continue
+                }
+                if case .certificateRefused(let refusal) = event {
+                    for line in refusal.lines { note(line) }
+                    continue
+                }
                 let top = state.lines.firstSequence
                 let first = state.lines.nextSequence
                 let outcome = state.apply(event, at: now())
