@@ -18,6 +18,12 @@ import Glibc
 /// for belongs to an account, when a login went wrong (up to ``ChatState/loginTries`` in a row), and for
 /// `/register`, `/login NAME` and `/password` typed without it. Enter answers, Esc cancels; the answers
 /// never reach the input history, and a password typed in a command is masked too.
+///
+/// Over TLS, a certificate that does not verify and is not pinned is shown in a box over the pane (a
+/// ``CertificatePrompt``: its subject, issuer, validity and fingerprint), and the input line asks
+/// `trust it? (yes/no)`. Until it is answered nothing else takes the keys: yes (or the fingerprint) pins it
+/// and the connection goes on; no, Esc or Ctrl-C ends the client, with status 1. A refused certificate is
+/// shown in the pane, and again on the error stream once the terminal is given back (status 1).
 public final class ChatApp {
     /// What the client is started with.
     public struct Options: Sendable {
@@ -71,6 +77,12 @@ public final class ChatApp {
     /// The password being asked for on the input line, if any, and what was typed in answer (masked).
     private var prompt: PasswordPrompt?
     private var secret = InputEditor()
+    /// The certificate being asked about, if any, and the answer being typed.
+    private var certificatePrompt: CertificatePrompt?
+    private var certificateAnswer = InputEditor(historyLimit: 1)
+    /// The exit status, and the lines to write to the error stream once the terminal is given back.
+    private var exitStatus: Int32 = 0
+    private var farewell: [String] = []
     private var completer = TabCompleter()
     private var decoder = KeyDecoder()
     private var scroll = PaneScroll()
@@ -96,14 +108,18 @@ public final class ChatApp {
         let inbox = try Inbox<Message>()
         try SignalWatcher.start { inbox.post(.signal($0)) }
         let connection = try ChatConnection(options: options.connection) { inbox.post(.connection($0)) }
-        let terminal = try Terminal()
-        // The one place the terminal is given back: every exit path of the UI thread passes here.
-        defer { terminal.end() }
-        let app = ChatApp(options: options, terminal: terminal, connection: connection, inbox: inbox)
-        try connection.start(adopting: socket)
-        defer { connection.stop() }
-        try app.loop()
-        return 0
+        let app: ChatApp
+        do {
+            let terminal = try Terminal()
+            // The one place the terminal is given back: every exit path of the UI thread passes here.
+            defer { terminal.end() }
+            app = ChatApp(options: options, terminal: terminal, connection: connection, inbox: inbox)
+            try connection.start(adopting: socket)
+            defer { connection.stop() }
+            try app.loop()
+        }
+        for line in app.farewell { writeLine("chatroom: " + line, to: STDERR_FILENO) }
+        return app.exitStatus
     }
 
     private init(options: Options, terminal: Terminal, connection: ChatConnection, inbox: Inbox<Message>) {
@@ -111,7 +127,8 @@ public final class ChatApp {
         self.terminal = terminal
         self.connection = connection
         self.inbox = inbox
-        self.state = ChatState(address: options.connection.address, scrollback: options.scrollback)
+        self.state = ChatState(
+            address: options.connection.address, scrollback: options.scrollback, tls: options.connection.tls != nil)
         let now = LocalTime.now()
         for note in options.notes { state.note(note, at: now) }
     }
@@ -169,7 +186,10 @@ public final class ChatApp {
         let frame = ScreenComposer.compose(
             state: state, editor: editor, scroll: scroll, hosting: options.hosting, rows: terminal.rows,
             columns: terminal.columns, cache: rowCache,
-            secret: prompt.map { ScreenComposer.Secret(label: $0.label, editor: secret) })
+            secret: prompt.map { ScreenComposer.Secret(label: $0.label, editor: secret) },
+            dialog: certificatePrompt.map {
+                Dialog(title: $0.title, paragraphs: $0.lines, label: $0.label, editor: certificateAnswer)
+            })
         terminal.draw(frame, clear: clearScreen)
         clearScreen = false
         rowCache.sweep()
@@ -200,10 +220,56 @@ public final class ChatApp {
                 state.note("log in as \(name) below, or \(stay)", at: now)
             }
             if let request = outcome.passwordWanted { ask(request) }
+            if let question = outcome.certificateQuestion {
+                certificatePrompt = CertificatePrompt(question)
+                certificateAnswer = InputEditor(historyLimit: 1)
+            }
+            if case .certificateRefused(let refusal) = event {
+                exitStatus = 1
+                farewell = refusal.lines
+            }
             // The connection also ends for good when the server said not to come back (a kick, a ban): the
             // client stays, showing why, until the user leaves.
             if outcome.closed && leaving { done = true }
         }
+    }
+
+    // MARK: Certificates
+
+    /// A key while a certificate is asked about: editing, Enter answers; Esc and Ctrl-C decline.
+    private func handleCertificatePrompt(_ key: Key) {
+        switch key {
+        case .enter: answerCertificate()
+        case .escape, .control("c"): declineCertificate()
+        case .end: _ = certificateAnswer.apply(.end)
+        default:
+            if let edit = Self.lineEdit(for: key) { _ = certificateAnswer.apply(edit) } else { _ = handleViewKey(key) }
+        }
+    }
+
+    private func answerCertificate() {
+        guard var current = certificatePrompt else { return }
+        let typed = certificateAnswer.text
+        certificateAnswer = InputEditor(historyLimit: 1)
+        switch current.answer(typed) {
+        case .trust:
+            certificatePrompt = nil
+            connection.trustCertificate()
+        case .decline:
+            declineCertificate()
+        case .again:
+            certificatePrompt = current
+        }
+    }
+
+    /// Declines the certificate asked about and ends the client.
+    private func declineCertificate() {
+        guard let current = certificatePrompt else { return }
+        certificatePrompt = nil
+        connection.declineCertificate()
+        exitStatus = 1
+        farewell = ["the certificate of \(current.question.server) was not trusted; not connecting"]
+        done = true
     }
 
     // MARK: Passwords
@@ -287,6 +353,10 @@ public final class ChatApp {
     private func handle(_ key: Key) {
         dirty = true
         if key != .tab { completer.reset() }
+        if certificatePrompt != nil {
+            handleCertificatePrompt(key)
+            return
+        }
         if prompt != nil {
             handlePrompt(key)
             return

@@ -45,7 +45,7 @@ struct Palette {
     private static let allStyles: [Style] =
         [
             .plain, .time, .ownName, .ownText, .directMarker, .directText, .mention, .membership, .info, .error,
-            .notice, .status, .moreBelow, .sidebarTitle, .sidebarOwn, .separator, .prompt,
+            .notice, .status, .moreBelow, .sidebarTitle, .sidebarOwn, .separator, .prompt, .dialogBorder, .dialogTitle,
         ] + (0..<NameColor.count).map { .name($0) }
 
     /// The attributes of a style.
@@ -67,7 +67,8 @@ struct Palette {
         case .time: return Attributes(attributes: dim, pair: 0)
         case .name(let index):
             return colored(Self.firstNamePair + Int16(index % NameColor.count), normal, fallback: normal)
-        case .ownName, .ownText, .sidebarOwn, .prompt: return Attributes(attributes: bold, pair: 0)
+        case .ownName, .ownText, .sidebarOwn, .prompt, .dialogTitle: return Attributes(attributes: bold, pair: 0)
+        case .dialogBorder: return colored(Self.noticePair, bold, fallback: bold)
         case .directMarker: return colored(Self.directPair, bold, fallback: bold | underline)
         case .directText: return colored(Self.directPair, normal, fallback: underline)
         case .mention: return colored(Self.mentionPair, bold, fallback: bold | underline)

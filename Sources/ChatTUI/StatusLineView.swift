@@ -1,6 +1,6 @@
 import ChatClient
 
-/// The status line: the connection state, `host:port`, the user's name (`alice (logged in)` once logged
+/// The status line: the connection state, `host:port` (with `(tls)` after it over TLS), the user's name (`alice (logged in)` once logged
 /// in to an account), the user count, and `-- more below --` with the unread count while the pane is
 /// scrolled up.
 enum StatusLineView {
@@ -20,7 +20,8 @@ enum StatusLineView {
         case .disconnected(_, let retryIn): link = retryIn == nil ? "disconnected" : "disconnected, reconnecting"
         case .closed: link = "closed"
         }
-        var fields = [link, state.address.description]
+        // `(tls)` as the server logs its TLS listener: nothing goes to this server in the clear.
+        var fields = [link, state.address.description + (state.usesTLS ? " (tls)" : "")]
         if let name = state.ownName { fields.append(state.account == nil ? name : "\(name) (logged in)") }
         if state.link == .connected {
             fields.append("\(state.users.count) \(state.users.count == 1 ? "user" : "users")")

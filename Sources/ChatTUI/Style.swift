@@ -37,6 +37,10 @@ enum Style: Hashable, Sendable {
     case separator
     /// The prompt before the input line.
     case prompt
+    /// The border of a dialog's box (the certificate prompt).
+    case dialogBorder
+    /// A dialog's title.
+    case dialogTitle
 }
 
 /// A run of text drawn in one style.
