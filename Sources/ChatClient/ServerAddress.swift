@@ -8,7 +8,7 @@ public struct ServerAddress: Hashable, Sendable, CustomStringConvertible {
     /// The port used when none is given: the protocol's.
     public static let defaultPort = Wire.defaultPort
     /// The port used with `--tls` when none is given (beside the plain one, as IRC's 6697 beside 6667).
-    public static let defaultTLSPort = 7778
+    public static let defaultTLSPort = Wire.defaultTLSPort
 
     /// A host name or a numeric IPv4 or IPv6 address.
     public var host: String
