@@ -32,7 +32,10 @@ final class EventRecorder: Sendable {
         _ what: String, timeout: Duration = .seconds(10), _ condition: ([ConnectionEvent]) -> Bool
     ) throws {
         guard eventually(timeout: timeout, { condition(all) }) else {
-            throw TestFailure("timed out waiting for \(what); events: \(all)")
+            let seen = all
+            throw TestFailure(
+                "timed out waiting for \(what); \(seen.count) events" + (seen.count > 20 ? ", the last 20" : "")
+                    + ": \(seen.suffix(20))")
         }
     }
 

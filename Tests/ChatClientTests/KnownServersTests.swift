@@ -84,13 +84,13 @@ import Testing
     }
 
     @Test func aMissingFileHasNoPins() throws {
-        try withTemporaryDirectory { folder in
+        try withTemporaryDirectory { folder throws in
             #expect(try KnownServers(path: folder + "/none/known_servers").pins(for: "127.0.0.1:7778") == [])
         }
     }
 
     @Test func addingMakesThePrivateFolderAndFileAndAppendsOneLineAtATime() throws {
-        try withTemporaryDirectory { folder in
+        try withTemporaryDirectory { folder throws in
             let path = folder + "/config/chatroom/known_servers"
             let pins = KnownServers(path: path)
             #expect(try pins.add(try fingerprint(first), for: "[::1]:7778") == 1)
@@ -105,7 +105,7 @@ import Testing
     }
 
     @Test func addingLeavesTheOtherLinesAsTheyAreAndEndsAnOpenLastLineFirst() throws {
-        try withTemporaryDirectory { folder in
+        try withTemporaryDirectory { folder throws in
             let path = folder + "/known_servers"
             let before = "# mine\n\n  a.example:1 \(first)   \n#b.example:2 \(second)"
             try write(before, to: path)
@@ -119,7 +119,7 @@ import Testing
     }
 
     @Test func aFileThatCannotBeReadOrMadeSaysWhy() throws {
-        try withTemporaryDirectory { folder in
+        try withTemporaryDirectory { folder throws in
             // A folder where the file should be (a permission would not stop the root user).
             let path = folder + "/known_servers"
             mkdir(path, 0o700)
