@@ -149,8 +149,11 @@ let package = Package(
         // ChatPassword: real hashes, to look for the password in the store's file.
         .testTarget(name: "ChatStoreTests", dependencies: ["ChatStore", "ChatSystem", "CSQLite", "ChatPassword"]),
         .testTarget(name: "ChatBenchTests", dependencies: ["ChatBench", "ChatServer", "ChatTestSupport"]),
-        // The chatroom executable as a user runs it: its command line, its line mode, the rendezvous.
-        .testTarget(name: "chatroomTests", dependencies: ["chatroom", "ChatClient", "ChatServer", "ChatTestSupport"]),
+        // The chatroom executable as a user runs it: its command line, its line mode (plain and TLS), the rendezvous.
+        // ChatTLS: the certificates' dates, for the refusals' words.
+        .testTarget(
+            name: "chatroomTests", dependencies: ["chatroom", "ChatClient", "ChatServer", "ChatTLS", "ChatTestSupport"]
+        ),
     ]
 )
 

@@ -21,6 +21,12 @@ import Testing
         (["--name", "9lives"], "Error: --name 9lives: a name starts with a letter"),
         (["--history", "1001"], "Error: --history must be a whole number between 1 and 1000, not '1001'"),
         (["--password-file", "/tmp/pw"], "Error: --password-file needs --name: the password is that account's"),
+        (
+            ["--tls", "--tls-fingerprint", "sha256:AB:CD"],
+            "Error: --tls-fingerprint must be sha256: and 64 hex digits, without colons between them, not 'sha256:AB:CD'"
+        ),
+        (["--tls-ca", "/etc/ca.pem"], "Error: --tls-ca needs --tls"),
+        (["--tls=on"], "Error: '--tls' takes no value"),
     ])
     func aBadCommandLineExits64WithTheReason(arguments: [String], first: String) throws {
         let result = try run(arguments)
@@ -30,9 +36,17 @@ import Testing
             result.errors.split(separator: "\n").map(String.init) == [
                 first,
                 "Usage: chatroom [--host <host>] [--port <port>] [--name <name>] [--password-file <file>] [--plain]"
-                    + " [--scrollback <lines>] [--history <count>]",
+                    + " [--scrollback <lines>] [--history <count>] [--tls] [--tls-ca <file>]"
+                    + " [--tls-fingerprint <sha256:hex>]",
                 "  See 'chatroom --help' for more information.",
             ])
+    }
+
+    @Test func anUnreadableAuthorityFileExits1BeforeConnecting() throws {
+        let result = try run(["--plain", "--tls", "--host", "127.0.0.1", "--port", "1", "--tls-ca", "/nonexistent/ca.pem"])
+        #expect(result.status == 1)
+        #expect(result.output.isEmpty)
+        #expect(result.errors == "Error: cannot read /nonexistent/ca.pem: No such file or directory\n")
     }
 
     @Test func anUnreadablePasswordFileExits1BeforeConnecting() throws {
