@@ -131,8 +131,10 @@ let package = Package(
             name: "ChatClientTests",
             dependencies: ["ChatClient", "ChatProtocol", "ChatServer", "ChatSystem", "ChatTLS", "ChatTestSupport"]
         ),
+        // ChatTLS: the certificates' dates, for the prompt's rows.
         .testTarget(
-            name: "ChatTUITests", dependencies: ["ChatTUI", "ChatClient", "ChatProtocol", "ChatTestSupport", "CNcursesw"]
+            name: "ChatTUITests",
+            dependencies: ["ChatTUI", "ChatClient", "ChatProtocol", "ChatTLS", "ChatTestSupport", "CNcursesw"]
         ),
         // ChatStore: the transcripts' stores; CSQLite: stores made by a newer release, for the start-up checks;
         // ChatPassword: checking the hashes the `accounts` subcommands store.
