@@ -120,7 +120,9 @@ extension ChatConnection {
                 trustedThisRun = (peer.fingerprint, "there is no home folder to pin it in")
             }
         }
-        sink(.secured(TLSSession(protocolVersion: channel.engine.protocolVersion, certificate: certificate, trust: trust)))
+        sink(
+            .secured(
+                TLSSession(protocolVersion: channel.engine.protocolVersion, certificate: certificate, trust: trust)))
         return .secured(channel)
     }
 
@@ -165,7 +167,9 @@ extension ChatConnection {
                 return (chunk, false)
             }
             if !chunk.isEmpty {
-                guard chunk.withUnsafeBytes({ channel.seal($0) }) else { throw .tls("cannot encrypt: the TLS session failed") }
+                guard chunk.withUnsafeBytes({ channel.seal($0) }) else {
+                    throw .tls("cannot encrypt: the TLS session failed")
+                }
             }
             if closing { channel.closeSession() }
         }

@@ -31,6 +31,13 @@ import Glibc
 ///
 /// It reconnects after a lost connection, but not after the server's farewell says the user was kicked
 /// or banned, or logged in from another connection: then it reports the loss without a retry, and ends.
+///
+/// With ``Options/tls`` each connection runs a TLS handshake first (within
+/// ``TLSSettings/handshakeTimeout``), then decides on the server's certificate as ssh does on first use
+/// (`TrustDecision`): it reports ``ConnectionEvent/secured(_:)`` and goes on, asks with
+/// ``ConnectionEvent/certificateUnknown(_:)`` and waits for ``trustCertificate()`` or
+/// ``declineCertificate()``, or reports ``ConnectionEvent/certificateRefused(_:)`` and ends without a retry.
+/// The TLS engine is the network thread's alone (`TLSChannel`), between the socket and the line framer.
 public final class ChatConnection: Sendable {
     /// What a connection is made with.
     public struct Options: Sendable {

@@ -171,7 +171,9 @@ public struct ClientArguments: Equatable, Sendable {
         if parsed.passwordFile != nil && parsed.name == nil {
             throw UsageError(description: "--password-file needs --name: the password is that account's")
         }
-        for (given, option) in [(parsed.tlsAuthorityFile != nil, "--tls-ca"), (parsed.tlsFingerprint != nil, "--tls-fingerprint")]
+        for (given, option) in [
+            (parsed.tlsAuthorityFile != nil, "--tls-ca"), (parsed.tlsFingerprint != nil, "--tls-fingerprint"),
+        ]
         where given && !parsed.tls {
             throw UsageError(description: "\(option) needs --tls")
         }

@@ -43,10 +43,13 @@ enum DialogView {
         }
         text = Array(text.prefix(max(0, height - 2)))
         let left = String(repeating: " ", count: max(0, (width - boxWidth) / 2))
-        let title = DisplayWidth.truncated(" " + DisplayWidth.sanitized(dialog.title) + " ", toColumns: max(0, boxWidth - 3))
+        let title = DisplayWidth.truncated(
+            " " + DisplayWidth.sanitized(dialog.title) + " ", toColumns: max(0, boxWidth - 3))
         let top: Row = [
             Span(left), Span("┌─", .dialogBorder), Span(title, .dialogTitle),
-            Span(String(repeating: "─", count: max(0, boxWidth - 3 - DisplayWidth.columns(of: title))) + "┐", .dialogBorder),
+            Span(
+                String(repeating: "─", count: max(0, boxWidth - 3 - DisplayWidth.columns(of: title))) + "┐",
+                .dialogBorder),
         ]
         var box: [Row] = [top]
         for line in text {

@@ -52,7 +52,8 @@ struct Chatroom {
             ? try? Rendezvous.meet(at: address, hostIfAbsent: true, storePath: Rendezvous.hostedStorePath()) : nil
         defer { meeting?.hostedServer?.shutdown(grace: .milliseconds(500)) }
         let notes =
-            meeting?.hostedServer == nil ? [] : [Rendezvous.hostingNote(address)] + [meeting?.historyProblem].compactMap { $0 }
+            meeting?.hostedServer == nil
+            ? [] : [Rendezvous.hostingNote(address)] + [meeting?.historyProblem].compactMap { $0 }
         let tls =
             arguments.tls
             ? TLSSettings(authorityFile: arguments.tlsAuthorityFile, fingerprint: arguments.tlsFingerprint) : nil

@@ -79,7 +79,8 @@ import Testing
                 try recorder.waitFor("the question") { $0.count >= 2 }
                 let shown = try description(of: certificate)
                 let question = CertificateQuestion(
-                    server: "127.0.0.1:\(tlsPort)", certificate: shown, reason: "self-signed certificate", pinFile: pins)
+                    server: "127.0.0.1:\(tlsPort)", certificate: shown, reason: "self-signed certificate", pinFile: pins
+                )
                 #expect(recorder.all == [.connecting(address), .certificateUnknown(question)])
                 // Nothing goes out while the question is open.
                 #expect(!connection.isConnected)
@@ -112,7 +113,8 @@ import Testing
                 try second.start()
                 defer { second.stop() }
                 try again.waitFor("the WELCOME") { $0.count >= 4 }
-                let pinned = TLSSession(protocolVersion: "TLSv1.3", certificate: shown, trust: .pinned(line: 1, file: pins))
+                let pinned = TLSSession(
+                    protocolVersion: "TLSv1.3", certificate: shown, trust: .pinned(line: 1, file: pins))
                 #expect(
                     again.all.prefix(4) == [
                         .connecting(address), .secured(pinned), .connected(address),
@@ -168,7 +170,8 @@ import Testing
                 // Final: no retry, though the connection reconnects after a loss.
                 #expect(
                     recorder.all == [
-                        .connecting(ServerAddress(host: "127.0.0.1", port: tlsPort)), .certificateRefused(refusal), .closed,
+                        .connecting(ServerAddress(host: "127.0.0.1", port: tlsPort)), .certificateRefused(refusal),
+                        .closed,
                     ])
                 #expect(refusal.lines[2] == "  pinned       \(try old.fingerprint)")
                 #expect(refusal.lines[3] == "  shown        \(try certificate.fingerprint)")
@@ -202,7 +205,8 @@ import Testing
 
                 let refused = EventRecorder()
                 let wrong = try ChatConnection(
-                    options: options(tlsPort, tls: TLSSettings(fingerprint: try other.fingerprint, knownServersPath: pins)),
+                    options: options(
+                        tlsPort, tls: TLSSettings(fingerprint: try other.fingerprint, knownServersPath: pins)),
                     sink: refused.sink)
                 try wrong.start()
                 defer { wrong.stop() }
@@ -251,8 +255,12 @@ import Testing
             }
 
             let verified = try await run(signed, authority: authority.certificatePath)
-            let session = TLSSession(protocolVersion: "TLSv1.3", certificate: try description(of: signed), trust: .verified)
-            #expect(verified.events.dropFirst().prefix(2) == [.secured(session), .connected(ServerAddress(host: "127.0.0.1", port: verified.port))])
+            let session = TLSSession(
+                protocolVersion: "TLSv1.3", certificate: try description(of: signed), trust: .verified)
+            #expect(
+                verified.events.dropFirst().prefix(2) == [
+                    .secured(session), .connected(ServerAddress(host: "127.0.0.1", port: verified.port)),
+                ])
 
             let wrongHost = try await run(nameOnly, authority: authority.certificatePath)
             #expect(
@@ -320,7 +328,8 @@ import Testing
     @Test func quitSendsTheQuitLineThenCloseNotifyAndABurstArrivesWholeAndInOrder() throws {
         try withTemporaryDirectory { folder throws in
             let certificate = try TestCertificate(in: folder, name: "server")
-            let context = try TLSContext.server(certificateFile: certificate.certificatePath, keyFile: certificate.keyPath)
+            let context = try TLSContext.server(
+                certificateFile: certificate.certificatePath, keyFile: certificate.keyPath)
             let server = try ScriptedServer()
             let recorder = EventRecorder()
             let connection = try ChatConnection(
@@ -359,7 +368,9 @@ import Testing
         #expect(
             failure(TLSSettings(authorityFile: "/nonexistent/ca.pem"))
                 == .tls("cannot read /nonexistent/ca.pem: No such file or directory"))
-        #expect(failure(TLSSettings(fingerprint: "sha256:12")) == .tls("sha256:12 is not a fingerprint (sha256: and 64 hex digits)"))
+        #expect(
+            failure(TLSSettings(fingerprint: "sha256:12"))
+                == .tls("sha256:12 is not a fingerprint (sha256: and 64 hex digits)"))
         #expect(failure(TLSSettings()) == nil)
     }
 

@@ -17,7 +17,8 @@ import Testing
     @Test func theConnectedNoteSaysHowTheCertificateWasTrustedOnEachConnection() {
         var state = ChatState(address: address, tls: true)
         #expect(state.usesTLS)
-        let session = TLSSession(protocolVersion: "TLSv1.3", certificate: certificate, trust: .pinned(line: 2, file: "/k"))
+        let session = TLSSession(
+            protocolVersion: "TLSv1.3", certificate: certificate, trust: .pinned(line: 2, file: "/k"))
         state.apply(.connecting(address), at: noon)
         state.apply(.secured(session), at: noon)
         #expect(state.tlsSession == session)
@@ -25,7 +26,8 @@ import Testing
         state.apply(.disconnected(reason: "gone", retryIn: .seconds(1)), at: noon)
         #expect(state.tlsSession == nil)
         state.apply(.connecting(address), at: noon)
-        state.apply(.secured(TLSSession(protocolVersion: "TLSv1.2", certificate: certificate, trust: .verified)), at: noon)
+        state.apply(
+            .secured(TLSSession(protocolVersion: "TLSv1.2", certificate: certificate, trust: .verified)), at: noon)
         state.apply(.connected(address), at: noon)
         #expect(
             text(state) == [

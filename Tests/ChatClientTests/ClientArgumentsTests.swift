@@ -83,14 +83,23 @@ import Testing
         expected.tls = true
         expected.tlsAuthorityFile = "/etc/chat/ca.pem"
         expected.tlsFingerprint = fingerprint
-        #expect(try parse("--host chat.example.org --tls --tls-ca /etc/chat/ca.pem --tls-fingerprint \(fingerprint)") == expected)
-        #expect(try parse("--tls --tls-ca=/etc/chat/ca.pem --tls-fingerprint=\(fingerprint) --host=chat.example.org") == expected)
+        #expect(
+            try parse("--host chat.example.org --tls --tls-ca /etc/chat/ca.pem --tls-fingerprint \(fingerprint)")
+                == expected)
+        #expect(
+            try parse("--tls --tls-ca=/etc/chat/ca.pem --tls-fingerprint=\(fingerprint) --host=chat.example.org")
+                == expected)
         // Written everywhere in lower case.
-        #expect(try parse("--tls --tls-fingerprint sha256:\(String(repeating: "0A", count: 32))").tlsFingerprint == fingerprint)
+        #expect(
+            try parse("--tls --tls-fingerprint sha256:\(String(repeating: "0A", count: 32))").tlsFingerprint
+                == fingerprint)
     }
 
     @Test(arguments: [
-        ("--tls --tls-fingerprint 0a0a", "--tls-fingerprint must be sha256: and 64 hex digits, without colons between them, not '0a0a'"),
+        (
+            "--tls --tls-fingerprint 0a0a",
+            "--tls-fingerprint must be sha256: and 64 hex digits, without colons between them, not '0a0a'"
+        ),
         (
             "--tls --tls-fingerprint sha256:" + String(repeating: "0a", count: 31),
             "--tls-fingerprint must be sha256: and 64 hex digits, without colons between them, not 'sha256:"

@@ -99,7 +99,10 @@ import Testing
             #expect(mode(path) == 0o600)
             #expect(try pins.add(try fingerprint(second), for: "chat.example.org:7778") == 2)
             #expect(try contents(path) == "[::1]:7778 \(first)\nchat.example.org:7778 \(second)\n")
-            #expect(try pins.pins(for: "[::1]:7778") == [.init(line: 1, server: "[::1]:7778", fingerprint: try fingerprint(first))])
+            #expect(
+                try pins.pins(for: "[::1]:7778") == [
+                    .init(line: 1, server: "[::1]:7778", fingerprint: try fingerprint(first))
+                ])
             #expect(try pins.pins(for: "::1:7778") == [])
         }
     }
@@ -128,7 +131,10 @@ import Testing
             }
             try write("", to: folder + "/file")
             let inside = folder + "/file/chatroom/known_servers"
-            #expect(throws: KnownServers.Failure(description: "cannot create the folder \(folder)/file/chatroom: Not a directory")) {
+            #expect(
+                throws: KnownServers.Failure(
+                    description: "cannot create the folder \(folder)/file/chatroom: Not a directory")
+            ) {
                 try KnownServers(path: inside).add(try fingerprint(first), for: "127.0.0.1:7778")
             }
         }

@@ -71,7 +71,9 @@ final class TLSPeer {
     private func receive(until deadline: ContinuousClock.Instant) throws -> Bool {
         while true {
             let left = ContinuousClock.now.duration(to: deadline)
-            guard left > .zero else { throw TestFailure("the client sent nothing more (plaintext so far: \(plaintext))") }
+            guard left > .zero else {
+                throw TestFailure("the client sent nothing more (plaintext so far: \(plaintext))")
+            }
             var pfd = pollfd(fd: socket.fd, events: Int16(POLLIN), revents: 0)
             guard poll(&pfd, 1, 50) > 0 else { continue }
             var chunk = [UInt8](repeating: 0, count: 64 * 1024)

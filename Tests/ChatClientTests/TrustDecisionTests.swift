@@ -35,7 +35,8 @@ import Testing
             pins: [(1, shown)],
             expected: .refuse(.invalid(server: server, certificate: certificate, reason: "it expired on 2026-01-02"))),
         Case(
-            name: "verified, whatever the pins", verification: .verified, pins: [(1, other)], expected: .accept(.verified)),
+            name: "verified, whatever the pins", verification: .verified, pins: [(1, other)],
+            expected: .accept(.verified)),
         Case(
             name: "verified, whatever the fingerprint given", verification: .verified, given: other,
             expected: .accept(.verified)),
@@ -57,7 +58,8 @@ import Testing
             pins: [(4, other), (9, other)],
             expected: .refuse(
                 .changed(
-                    server: server, certificate: certificate, pins: [.init(line: 4, fingerprint: other), .init(line: 9, fingerprint: other)],
+                    server: server, certificate: certificate,
+                    pins: [.init(line: 4, fingerprint: other), .init(line: 9, fingerprint: other)],
                     file: file))),
         Case(
             name: "unverified, not pinned", verification: .unverified("self-signed certificate"),
@@ -73,7 +75,8 @@ import Testing
             name: "unverified, the pins unreadable", verification: .unverified("self-signed certificate"),
             unreadable: true,
             expected: .refuse(
-                .pinsUnreadable(server: server, certificate: certificate, reason: "cannot read \(file): Is a directory"))),
+                .pinsUnreadable(server: server, certificate: certificate, reason: "cannot read \(file): Is a directory")
+            )),
         Case(
             name: "unverified, trusted earlier and not pinned", verification: .unverified("self-signed certificate"),
             unreadable: true, trustedThisRun: shown, expected: .accept(.trustedForThisRun(notPinned: "why not"))),
@@ -81,10 +84,12 @@ import Testing
             name: "unverified, another trusted earlier", verification: .unverified("self-signed certificate"),
             trustedThisRun: other, expected: .ask(question)),
         Case(
-            name: "unverified, trusted earlier, then pinned to another", verification: .unverified("self-signed certificate"),
+            name: "unverified, trusted earlier, then pinned to another",
+            verification: .unverified("self-signed certificate"),
             pins: [(2, other)], trustedThisRun: shown,
             expected: .refuse(
-                .changed(server: server, certificate: certificate, pins: [.init(line: 2, fingerprint: other)], file: file))),
+                .changed(
+                    server: server, certificate: certificate, pins: [.init(line: 2, fingerprint: other)], file: file))),
     ]
 
     @Test(arguments: cases)
@@ -97,7 +102,8 @@ import Testing
                 .success(
                     try found.map { pin in
                         KnownServers.Pin(
-                            line: pin.line, server: Self.server, fingerprint: try #require(Fingerprint(pin.fingerprint)))
+                            line: pin.line, server: Self.server, fingerprint: try #require(Fingerprint(pin.fingerprint))
+                        )
                     })
             }
         }
@@ -133,10 +139,16 @@ import Testing
             ])
         let three = CertificateRefusal.changed(
             server: "[::1]:7778", certificate: certificate,
-            pins: [.init(line: 1, fingerprint: other), .init(line: 4, fingerprint: other), .init(line: 6, fingerprint: other)],
+            pins: [
+                .init(line: 1, fingerprint: other), .init(line: 4, fingerprint: other),
+                .init(line: 6, fingerprint: other),
+            ],
             file: "/k")
         #expect(three.lines.filter { $0.hasPrefix("  pinned ") }.count == 3)
-        #expect(three.lines.last?.hasPrefix("if the new certificate is expected (ask the server's operator), delete lines 1, 4 and 6 of /k") == true)
+        #expect(
+            three.lines.last?.hasPrefix(
+                "if the new certificate is expected (ask the server's operator), delete lines 1, 4 and 6 of /k") == true
+        )
         let two = CertificateRefusal.changed(
             server: "[::1]:7778", certificate: certificate,
             pins: [.init(line: 2, fingerprint: other), .init(line: 5, fingerprint: other)], file: "/k")
@@ -162,7 +174,8 @@ import Testing
                 "not connecting",
             ])
         #expect(
-            CertificateRefusal.pinsUnreadable(server: "h:1", certificate: certificate, reason: "cannot read /k: EIO").lines
+            CertificateRefusal.pinsUnreadable(server: "h:1", certificate: certificate, reason: "cannot read /k: EIO")
+                .lines
                 == [
                     "the certificate of h:1 cannot be verified, and the pins cannot be read: cannot read /k: EIO",
                     "  subject      CN=localhost",
@@ -191,7 +204,9 @@ import Testing
         #expect(summary(.verified) == "over TLSv1.3 (certificate verified)")
         #expect(summary(.pinned(line: 2, file: "/k")) == "over TLSv1.3 (certificate pinned)")
         #expect(summary(.fingerprintGiven) == "over TLSv1.3 (certificate as given with --tls-fingerprint)")
-        #expect(summary(.trustedAndPinned(line: 4, file: "/k")) == "over TLSv1.3 (certificate trusted, pinned on line 4 of /k)")
+        #expect(
+            summary(.trustedAndPinned(line: 4, file: "/k"))
+                == "over TLSv1.3 (certificate trusted, pinned on line 4 of /k)")
         #expect(
             summary(.trustedForThisRun(notPinned: "there is no home folder to pin it in"))
                 == "over TLSv1.3 (certificate trusted for this run only: there is no home folder to pin it in)")

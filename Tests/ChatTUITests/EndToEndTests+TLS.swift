@@ -48,12 +48,14 @@ extension EndToEndTests {
             let config = folder + "/config"
             let pins = config + "/chatroom/known_servers"
             try withTmux { tmux in
-                try tmux.start("alice", try tlsClient("--host 127.0.0.1 --port \(tlsPort) --name alice", config: config))
+                try tmux.start(
+                    "alice", try tlsClient("--host 127.0.0.1 --port \(tlsPort) --name alice", config: config))
                 var screen = try tmux.waitFor("alice", "the certificate prompt") { $0[29] == "trust it? (yes/no)" }
                 #expect(screen[6] == "     ┌─ Unknown certificate " + String(repeating: "─", count: 66) + "┐")
                 #expect(
                     Array(screen[7...14]) == [
-                        boxed("The certificate of 127.0.0.1:\(tlsPort) cannot be verified (self-signed certificate), and"),
+                        boxed(
+                            "The certificate of 127.0.0.1:\(tlsPort) cannot be verified (self-signed certificate), and"),
                         boxed("is not pinned."),
                         boxed(""),
                         boxed("  subject      CN=localhost"),
@@ -75,26 +77,39 @@ extension EndToEndTests {
                 #expect(!screen.joined().contains("Unknown certificate"))
                 #expect(
                     paneText(screen).contains(
-                        "-- connected to 127.0.0.1:\(tlsPort) over TLSv1.3 (certificate trusted, pinned on line 1 of \(pins))"))
+                        "-- connected to 127.0.0.1:\(tlsPort) over TLSv1.3 (certificate trusted, pinned on line 1 of \(pins))"
+                    ))
                 #expect(contents(pins) == "127.0.0.1:\(tlsPort) \(fingerprint)\n")
 
                 // A plain client in the same room.
                 try tmux.join("bob", port: server.port)
-                try tmux.waitFor("alice", "two users") { $0[28] == " connected | 127.0.0.1:\(tlsPort) (tls) | alice | 2 users" }
-                try tmux.waitFor("bob", "two users") { $0[28] == " connected | 127.0.0.1:\(server.port) | bob | 2 users" }
+                try tmux.waitFor("alice", "two users") {
+                    $0[28] == " connected | 127.0.0.1:\(tlsPort) (tls) | alice | 2 users"
+                }
+                try tmux.waitFor("bob", "two users") {
+                    $0[28] == " connected | 127.0.0.1:\(server.port) | bob | 2 users"
+                }
                 try tmux.say("alice", "hello over tls")
-                try tmux.waitFor("bob", "alice's message") { $0.contains { self.message($0) == "<alice> hello over tls" } }
+                try tmux.waitFor("bob", "alice's message") {
+                    $0.contains { self.message($0) == "<alice> hello over tls" }
+                }
                 try tmux.say("bob", "hello in the clear")
-                try tmux.waitFor("alice", "bob's message") { $0.contains { self.message($0) == "<bob> hello in the clear" } }
+                try tmux.waitFor("alice", "bob's message") {
+                    $0.contains { self.message($0) == "<bob> hello in the clear" }
+                }
                 try tmux.say("alice", "/quit")
-                #expect(try tmux.waitFor("alice", showing: "EXITED").filter { !$0.isEmpty } == ["EXITED 0 tty restored"])
+                #expect(
+                    try tmux.waitFor("alice", showing: "EXITED").filter { !$0.isEmpty } == ["EXITED 0 tty restored"])
                 try tmux.waitFor("bob", showing: "alice left (quit)")
 
                 // Another run finds the pin: no question, straight in.
-                try tmux.start("again", try tlsClient("--host 127.0.0.1 --port \(tlsPort) --name alice", config: config))
+                try tmux.start(
+                    "again", try tlsClient("--host 127.0.0.1 --port \(tlsPort) --name alice", config: config))
                 let againStatus = " connected | 127.0.0.1:\(tlsPort) (tls) | alice | 2 users"
                 screen = try tmux.waitFor("again", "connected over TLS") { $0[28] == againStatus }
-                #expect(paneText(screen).hasPrefix("-- connected to 127.0.0.1:\(tlsPort) over TLSv1.3 (certificate pinned)"))
+                #expect(
+                    paneText(screen).hasPrefix("-- connected to 127.0.0.1:\(tlsPort) over TLSv1.3 (certificate pinned)")
+                )
                 #expect(contents(pins) == "127.0.0.1:\(tlsPort) \(fingerprint)\n")
             }
         }
@@ -137,7 +152,9 @@ extension EndToEndTests {
             #expect(FileManager.default.createFile(atPath: pins, contents: Data(before.utf8)))
             try withTmux { tmux in
                 try tmux.start("alice", try tlsClient("--host 127.0.0.1 --port \(tlsPort)", config: config))
-                let screen = try tmux.waitFor("alice", "the refusal") { $0[28] == " closed | 127.0.0.1:\(tlsPort) (tls)" }
+                let screen = try tmux.waitFor("alice", "the refusal") {
+                    $0[28] == " closed | 127.0.0.1:\(tlsPort) (tls)"
+                }
                 let first = try #require(screen.firstIndex { self.message($0).hasPrefix("! WARNING:") })
                 // Each fingerprint is too long to follow its label: it takes the row below, whole.
                 #expect(
@@ -181,13 +198,16 @@ extension EndToEndTests {
                 }
                 #expect(
                     paneText(screen)
-                        == "-- disconnected: nothing answers on 127.0.0.1:\(port) (connection refused); reconnecting in 500ms")
+                        == "-- disconnected: nothing answers on 127.0.0.1:\(port) (connection refused); reconnecting in 500ms"
+                )
                 #expect(!paneText(screen).contains("hosts the server"))
                 let server = try tlsServer(certificate, tlsPort: port)
                 screen = try tmux.waitFor("alice", "the server, once it answers") {
                     $0[28] == " connected | 127.0.0.1:\(port) (tls) | user1 | 1 user"
                 }
-                #expect(paneText(screen).contains("-- connected to 127.0.0.1:\(port) over TLSv1.3 (certificate as given with --tls-fingerprint)"))
+                #expect(
+                    paneText(screen).contains(
+                        "-- connected to 127.0.0.1:\(port) over TLSv1.3 (certificate as given with --tls-fingerprint)"))
                 _ = server
             }
         }

@@ -43,7 +43,9 @@ import Testing
     }
 
     @Test func anUnreadableAuthorityFileExits1BeforeConnecting() throws {
-        let result = try run(["--plain", "--tls", "--host", "127.0.0.1", "--port", "1", "--tls-ca", "/nonexistent/ca.pem"])
+        let result = try run([
+            "--plain", "--tls", "--host", "127.0.0.1", "--port", "1", "--tls-ca", "/nonexistent/ca.pem",
+        ])
         #expect(result.status == 1)
         #expect(result.output.isEmpty)
         #expect(result.errors == "Error: cannot read /nonexistent/ca.pem: No such file or directory\n")

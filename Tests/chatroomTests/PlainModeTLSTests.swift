@@ -88,7 +88,9 @@ import Testing
             // Pinned (by the full-screen client, say), it connects; pinned to another, it is refused.
             let pins = folder + "/chatroom/known_servers"
             mkdir(folder + "/chatroom", 0o700)
-            #expect(FileManager.default.createFile(atPath: pins, contents: Data("127.0.0.1:\(tlsPort) \(fingerprint)\n".utf8)))
+            #expect(
+                FileManager.default.createFile(
+                    atPath: pins, contents: Data("127.0.0.1:\(tlsPort) \(fingerprint)\n".utf8)))
             let pinned = try self.run(tlsPort, ["--tls"], config: folder)
             #expect(pinned.status == 0)
             // (The server welcomed the connection refused before it as user1.)
@@ -139,12 +141,14 @@ import Testing
 
     @Test func aCertificateSignedForTheHostVerifiesWithoutAPin() throws {
         try withTemporaryDirectory { folder throws in
-            let authority = try TestCertificate(in: folder, name: "ca", commonName: "Test CA", names: [], isAuthority: true)
+            let authority = try TestCertificate(
+                in: folder, name: "ca", commonName: "Test CA", names: [], isAuthority: true)
             let certificate = try TestCertificate(in: folder, name: "server", signedBy: authority)
             let server = try server(certificate)
             let tlsPort = try #require(server.tlsPort)
             for (index, host) in ["127.0.0.1", "localhost"].enumerated() {
-                let run = try run(tlsPort, ["--tls", "--tls-ca", authority.certificatePath], config: folder, host: host)
+                let run = try run(
+                    tlsPort, ["--tls", "--tls-ca", authority.certificatePath], config: folder, host: host)
                 #expect(run.status == 0, "\(host)")
                 #expect(run.output == session(index + 1), "\(host)")
                 #expect(run.errors == ["chatroom: connected to \(host):\(tlsPort) over TLSv1.3 (certificate verified)"])
@@ -155,14 +159,16 @@ import Testing
 
     @Test func aWrongHostAndAnExpiredCertificateAreRefusedWithAClearMessage() throws {
         try withTemporaryDirectory { folder throws in
-            let authority = try TestCertificate(in: folder, name: "ca", commonName: "Test CA", names: [], isAuthority: true)
+            let authority = try TestCertificate(
+                in: folder, name: "ca", commonName: "Test CA", names: [], isAuthority: true)
             let elsewhere = try TestCertificate(
                 in: folder, name: "elsewhere", commonName: "chat.example.org", names: ["chat.example.org"],
                 signedBy: authority)
             let wrongHost = try server(elsewhere)
             let wrongPort = try #require(wrongHost.tlsPort)
             for host in ["127.0.0.1", "localhost"] {
-                let run = try run(wrongPort, ["--tls", "--tls-ca", authority.certificatePath], config: folder, host: host)
+                let run = try run(
+                    wrongPort, ["--tls", "--tls-ca", authority.certificatePath], config: folder, host: host)
                 #expect(run.status == 1)
                 #expect(run.output.isEmpty)
                 #expect(
@@ -205,7 +211,9 @@ import Testing
                     input: "hello\n")
                 #expect(result.status == 1)
                 #expect(result.output.isEmpty)
-                #expect(result.errors == "chatroom: disconnected: nothing answers on 127.0.0.1:\(port) (connection refused)\n")
+                #expect(
+                    result.errors
+                        == "chatroom: disconnected: nothing answers on 127.0.0.1:\(port) (connection refused)\n")
             }
         }
     }

@@ -46,7 +46,8 @@ public enum CertificateRefusal: Equatable, Sendable {
             let which =
                 lines.count == 1
                 ? "line \(lines[0])"
-                : "lines " + lines.dropLast().map(String.init).joined(separator: ", ") + " and \(lines[lines.count - 1])"
+                : "lines " + lines.dropLast().map(String.init).joined(separator: ", ")
+                    + " and \(lines[lines.count - 1])"
             return ["WARNING: the certificate of \(server) has changed!"]
                 + [
                     "it is not the one pinned for this server: someone may be intercepting the connection,"

@@ -178,6 +178,8 @@ final class TLSChannel {
             return count
         case .needsInput:
             mayHoldMore = false
+            // Drained: an idle client holds little (the buffers a burst grew go back).
+            engine.releaseIdleBuffers()
             return nil
         case .closed:
             return 0
