@@ -63,13 +63,13 @@ public struct ClientArguments: Equatable, Sendable {
         it logs in without asking, and so does line mode, which never asks. After a reconnection it
         logs in again by itself.
 
-        With --tls, chatroom speaks TLS (on port \(ServerAddress.defaultTLSPort) unless --port says otherwise) and
-        never hosts a server. A certificate that verifies (an authority of the system's, or of --tls-ca,
-        signed it for --host) is accepted. One for another host, expired or not yet valid is refused. One
-        that does not verify (self-signed) is trusted on first use, as ssh does: the full-screen client
-        shows its fingerprint and asks, and yes pins it in $XDG_CONFIG_HOME/chatroom/known_servers
-        (~/.config/chatroom/known_servers); if the server later shows another certificate, the client
-        refuses it and says which line to delete. Line mode never asks: it needs the pin, or
+        With --tls, chatroom speaks TLS, on port \(ServerAddress.defaultTLSPort) unless --port says otherwise, and never
+        hosts a server. A certificate that verifies (signed for --host by an authority of the system's,
+        or of --tls-ca) is accepted; one for another host, expired or not yet valid is refused. One that
+        does not verify (self-signed) is trusted on first use, as ssh does: the full-screen client shows
+        its fingerprint and asks, and yes pins it in $XDG_CONFIG_HOME/chatroom/known_servers
+        (~/.config/chatroom/known_servers). If the server later shows another certificate, the client
+        refuses it and names the line to delete. Line mode never asks: it needs the pin, or
         --tls-fingerprint.
 
         Type /help in the client for the keys.
@@ -89,8 +89,7 @@ public struct ClientArguments: Equatable, Sendable {
           --scrollback <lines>    The most lines the message pane keeps. (default: 10000)
           --history <count>       In plain mode, print the last <count> stored messages (1-1000) before
                                   reading the input.
-          --tls                   Speak TLS to the server (port \(ServerAddress.defaultTLSPort) unless --port); never host
-                                  one.
+          --tls                   Speak TLS (port \(ServerAddress.defaultTLSPort) unless --port); never host a server.
           --tls-ca <file>         Trust the certificate authorities in this PEM file instead of the
                                   system's (/etc/ssl/certs).
           --tls-fingerprint <sha256:hex>

@@ -133,7 +133,7 @@ import Testing
 
     @Test func theHelpDocumentsTheTLSOptions() {
         for text in [
-            "[--tls] [--tls-ca <file>] [--tls-fingerprint <sha256:hex>]", "--tls                   Speak TLS",
+            "[--tls] [--tls-ca <file>] [--tls-fingerprint <sha256:hex>]", "--tls                   Speak TLS (port 7778 unless --port); never host a server.",
             "--tls-ca <file>         Trust the certificate authorities", "--tls-fingerprint <sha256:hex>",
             "known_servers",
         ] {
