@@ -36,6 +36,7 @@ let package = Package(
                 "ChatPassword",
                 "ChatStore",
                 "ChatSystem",
+                "ChatTLS",
                 "CSystemShims",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -43,7 +44,7 @@ let package = Package(
         .executableTarget(
             name: "chatroom-server",
             dependencies: [
-                "ChatServer", "ChatPassword", "ChatStore", "ChatSystem",
+                "ChatServer", "ChatPassword", "ChatStore", "ChatSystem", "ChatTLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -118,7 +119,8 @@ let package = Package(
         .target(
             name: "ChatTestSupport",
             dependencies: [
-                "ChatServer", "ChatProtocol", "ChatSystem", "COpenSSL", .product(name: "Logging", package: "swift-log"),
+                "ChatServer", "ChatProtocol", "ChatSystem", "ChatTLS", "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/ChatTestSupport"
         ),

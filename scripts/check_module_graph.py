@@ -34,8 +34,9 @@ ALLOWED = {
     "ChatPassword": {"CArgon2", "ChatSystem"},
     "COpenSSL": set(),
     "ChatTLS": {"COpenSSL"},
-    "ChatServer": {"ChatProtocol", "ChatPassword", "ChatStore", "ChatSystem", "CSystemShims", "Logging"},
-    "chatroom-server": {"ChatServer", "ChatPassword", "ChatStore", "ChatSystem", "ArgumentParser", "Logging"},
+    "ChatServer": {"ChatProtocol", "ChatPassword", "ChatStore", "ChatSystem", "ChatTLS", "CSystemShims", "Logging"},
+    "chatroom-server": {
+        "ChatServer", "ChatPassword", "ChatStore", "ChatSystem", "ChatTLS", "ArgumentParser", "Logging"},
     "ChatClient": {"ChatProtocol", "ChatSystem"},
     "ChatTUI": {"ChatClient", "ChatSystem", "CNcursesw"},
     "chatroom": {"ChatClient", "ChatTUI", "ChatServer", "ChatStore", "ChatSystem", "Logging"},

@@ -4,6 +4,8 @@ public enum Wire {
     public static let maxLineBytes = 4096
     /// The default TCP port.
     public static let defaultPort = 7777
+    /// The port of the TLS listener (`chatroom-server --tls-cert`, `chatroom --tls`).
+    public static let defaultTLSPort = 7778
     /// The byte that ends every line.
     public static let lineFeed: UInt8 = 0x0A
     /// The byte dropped when it comes just before the line feed.

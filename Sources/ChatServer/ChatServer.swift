@@ -3,6 +3,7 @@ import ChatPassword
 import ChatProtocol
 import ChatStore
 import ChatSystem
+import ChatTLS
 import Glibc
 import Logging
 import Synchronization
@@ -55,6 +56,8 @@ public final class ChatServer: Sendable {
         public var loginTimeout: Double
         /// Whether `/register` makes accounts (`--registration open`, the default in an open room).
         public var registrationOpen: Bool
+        /// A TLS listener beside the plain one (or instead of it), with its certificate; `nil`: plain only.
+        public var tls: TLSSettings?
 
         public init(
             host: String = "127.0.0.1",
@@ -73,7 +76,8 @@ public final class ChatServer: Sendable {
             accounts: any AccountStore = NoAccounts(),
             membersOnly: Bool = false,
             loginTimeout: Double = 30,
-            registrationOpen: Bool = true
+            registrationOpen: Bool = true,
+            tls: TLSSettings? = nil
         ) {
             self.host = host
             self.port = port
@@ -92,12 +96,13 @@ public final class ChatServer: Sendable {
             self.membersOnly = membersOnly
             self.loginTimeout = loginTimeout
             self.registrationOpen = registrationOpen
+            self.tls = tls
         }
     }
 
     private struct Listener {
-        var fd: Int32 = -1
         var port = 0
+        var tlsPort = 0
         var acceptThreadRunning = false
     }
 
@@ -107,14 +112,17 @@ public final class ChatServer: Sendable {
     private let listener = Locked(Listener())
     /// Wakes the accept thread to stop.
     private let stopWaker: PollWaker
-    private let nextID = Atomic<UInt64>(1)
-    private let sessionSettings: SessionSettings
+    let nextID = Atomic<UInt64>(1)
+    let sessionSettings: SessionSettings
+    /// The TLS listener's certificate and key; `nil` without one.
+    let certificates: ServerCertificates?
     /// Commits broadcasts before they are delivered; `nil` when the store keeps nothing.
     let storeWriter: StoreWriter?
 
     /// Creates a server; nothing listens until ``start()``.
     ///
-    /// - Throws: ``SystemError`` if the eventfd that stops the accept thread cannot be made.
+    /// - Throws: ``SystemError`` if the eventfd that stops the accept thread cannot be made; ``TLSError`` when
+    ///   the TLS certificate or key cannot be loaded (or do not match).
     public init(configuration: Configuration = Configuration(), logger: Logger = Logger(label: "chatroom-server"))
         throws
     {
@@ -142,40 +150,71 @@ public final class ChatServer: Sendable {
                 registrationOpen: configuration.registrationOpen && !configuration.membersOnly,
                 loginTimeout: configuration.membersOnly ? UInt64(max(configuration.loginTimeout, 0) * 1e9) : 0),
             membersOnly: configuration.membersOnly)
+        self.certificates = try configuration.tls.map { settings throws(TLSError) in
+            try ServerCertificates(certificateFile: settings.certificateFile, keyFile: settings.keyFile)
+        }
         self.stopWaker = try PollWaker()
         // Connection threads are woken with a signal; its handler must be in place before any is sent.
         _ = CSystemShims_install_wake_handler()
     }
 
-    /// Binds, listens and starts accepting on a thread of its own.
+    /// One listening socket and whether it speaks TLS.
+    private struct ListeningSocket: Sendable {
+        let fd: Int32
+        let port: Int
+        let tls: Bool
+    }
+
+    /// Binds, listens and starts accepting on a thread of its own: the plain listener, and the TLS one when
+    /// configured (``Configuration/tls``), or the TLS one alone.
     ///
-    /// - Returns: The port the server listens on.
-    /// - Throws: ``ResolveError`` if the host does not resolve, ``SystemError`` if the address cannot be bound.
+    /// - Returns: The port the server listens on (the TLS one's with ``TLSSettings/only``).
+    /// - Throws: ``ResolveError`` if the host does not resolve, ``SystemError`` if an address cannot be bound.
     @discardableResult
     public func start() throws -> Int {
         checkDescriptorLimit()
-        let (fd, port) = try ServerSocket.listen(host: configuration.host, port: configuration.port)
+        var sockets: [ListeningSocket] = []
+        do {
+            if configuration.tls?.only != true {
+                let (fd, port) = try ServerSocket.listen(host: configuration.host, port: configuration.port)
+                sockets.append(ListeningSocket(fd: fd, port: port, tls: false))
+            }
+            if let tls = configuration.tls {
+                let (fd, port) = try ServerSocket.listen(host: configuration.host, port: tls.port)
+                sockets.append(ListeningSocket(fd: fd, port: port, tls: true))
+            }
+        } catch {
+            for socket in sockets { close(socket.fd) }
+            throw error
+        }
         listener.withLock {
-            $0.fd = fd
-            $0.port = port
+            $0.port = sockets.first { !$0.tls }?.port ?? 0
+            $0.tlsPort = sockets.first { $0.tls }?.port ?? 0
             $0.acceptThreadRunning = true
         }
         do {
             try registry.flusher?.start(stackSize: configuration.threadStackBytes)
             try storeWriter?.start(stackSize: configuration.threadStackBytes)
-            try ThreadSpawner.spawn(stackSize: configuration.threadStackBytes) { [self] in acceptLoop(fd) }
+            try ThreadSpawner.spawn(stackSize: configuration.threadStackBytes) { [self, sockets] in acceptLoop(sockets) }
         } catch {
             storeWriter?.stop(deadline: monotonicNanoseconds() + 500_000_000)
             registry.flusher?.stop()
-            close(fd)
+            for socket in sockets { close(socket.fd) }
             throw error
         }
-        logger.info("listening on \(SocketAddress.text(host: configuration.host, port: port))")
-        return port
+        for socket in sockets {
+            let address = SocketAddress.text(host: configuration.host, port: socket.port)
+            logger.info("listening on \(address)\(socket.tls ? " (tls)" : "")")
+        }
+        if let context = certificates?.context { logger.info("tls certificate", metadata: Self.metadata(of: context)) }
+        return sockets[0].port
     }
 
-    /// The port the server listens on (0 before ``start()``).
+    /// The port the plain listener listens on (0 before ``start()``, or without one).
     public var port: Int { listener.withLock { $0.port } }
+
+    /// The port the TLS listener listens on (0 before ``start()``, or without one).
+    public var tlsPort: Int { listener.withLock { $0.tlsPort } }
 
     /// Connections in the room now.
     public var connectionCount: Int { registry.count }
@@ -209,54 +248,70 @@ public final class ChatServer: Sendable {
 
     // MARK: Accepting
 
-    private func acceptLoop(_ listenFD: Int32) {
+    private func acceptLoop(_ sockets: [ListeningSocket]) {
         defer {
-            close(listenFD)
+            for socket in sockets { close(socket.fd) }
             listener.withLock { $0.acceptThreadRunning = false }
         }
         // Out of file descriptors: back off (logging once) instead of spinning on a listener that stays ready.
         var starved = false
+        while true {
+            // The listeners to accept from this time: all of them after a back-off, else those poll says are ready.
+            var ready = sockets
+            if starved {
+                var stop = pollfd(fd: stopWaker.fd, events: Int16(POLLIN), revents: 0)
+                if poll(&stop, 1, 100) > 0 { return }
+            } else {
+                var fds = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+                fds.append(pollfd(fd: stopWaker.fd, events: Int16(POLLIN), revents: 0))
+                if poll(&fds, nfds_t(fds.count), -1) < 0 && errno != EINTR { return }
+                if fds[sockets.count].revents != 0 { return }
+                ready = sockets.indices.filter { fds[$0].revents != 0 }.map { sockets[$0] }
+            }
+            for socket in ready { acceptAll(socket, starved: &starved) }
+        }
+    }
+
+    /// Accepts every connection waiting on one listener.
+    ///
+    /// - Parameter starved: Set when the process runs out of descriptors or threads (the caller backs off), and
+    ///   cleared when a connection is admitted again.
+    private func acceptAll(_ socket: ListeningSocket, starved: inout Bool) {
         func starve(_ error: SystemError) {
             guard !starved else { return }
             starved = true
             logger.error("out of file descriptors, backing off", metadata: ["error": "\(error)"])
         }
+        // JOIN lines for a burst of connections go out together: one write per member per batch.
+        var unsent = Unsent()
+        var admitted = 0
+        defer { unsent.send(deferringTo: registry.flusher) }
         while true {
-            if starved {
-                var stop = pollfd(fd: stopWaker.fd, events: Int16(POLLIN), revents: 0)
-                if poll(&stop, 1, 100) > 0 { return }
-            } else {
-                var fds = [
-                    pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0),
-                    pollfd(fd: stopWaker.fd, events: Int16(POLLIN), revents: 0),
-                ]
-                if poll(&fds, 2, -1) < 0 && errno != EINTR { return }
-                if fds[1].revents != 0 { return }
+            if admitted % 64 == 63 { unsent.send(deferringTo: registry.flusher) }
+            let fd = CSystemShims_accept_nonblocking(socket.fd)
+            guard fd >= 0 else {
+                switch errno {
+                case EINTR, ECONNABORTED, EPROTO: continue
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM: starve(SystemError("accept"))
+                default: break
+                }
+                return
             }
-            // JOIN lines for a burst of connections go out together: one write per member per batch.
-            var unsent = Unsent()
-            var admitted = 0
-            defer { unsent.send(deferringTo: registry.flusher) }
-            accepting: while true {
-                if admitted % 64 == 63 { unsent.send(deferringTo: registry.flusher) }
-                let fd = CSystemShims_accept_nonblocking(listenFD)
-                guard fd >= 0 else {
-                    switch errno {
-                    case EINTR, ECONNABORTED, EPROTO: continue accepting
-                    case EMFILE, ENFILE, ENOBUFS, ENOMEM: starve(SystemError("accept"))
-                    default: break
-                    }
-                    break accepting
-                }
-                admitted += 1
-                if let error = admit(fd, &unsent) {
-                    starve(error)
-                    break accepting
-                }
-                if starved {
-                    starved = false
-                    logger.notice("accepting again")
-                }
+            admitted += 1
+            // A TLS connection's thread does its handshake, then joins (its JOIN leaves from there).
+            let failed: SystemError?
+            if socket.tls, let certificates {
+                failed = admitTLS(fd, certificates: certificates)
+            } else {
+                failed = admit(fd, &unsent)
+            }
+            if let failed {
+                starve(failed)
+                return
+            }
+            if starved {
+                starved = false
+                logger.notice("accepting again")
             }
         }
     }

@@ -1,6 +1,8 @@
 import ChatProtocol
+import ChatTLS
 
-/// One encoded event line, LF included, shared by every queue it is delivered to.
+/// One encoded event line, LF included, shared by every queue it is delivered to (or, over TLS, a chunk of
+/// ciphertext for one connection).
 ///
 /// A broadcast is encoded once per variant (see ``TaggedLines``) and the same bytes are queued for all
 /// recipients of that variant.
@@ -18,6 +20,12 @@ final class OutboundLine: @unchecked Sendable {
         let wire = event.wireBytes(tags: tags)
         bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: wire.count, alignment: 1)
         wire.withUnsafeBytes { bytes.copyMemory(from: $0) }
+    }
+
+    /// All the ciphertext `engine` holds for the socket, taken out of it.
+    init(ciphertextOf engine: TLSEngine) {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: engine.pendingOutput, alignment: 1)
+        bytes = UnsafeMutableRawBufferPointer(rebasing: buffer[..<engine.takeOutput(into: buffer)])
     }
 
     var count: Int { bytes.count }

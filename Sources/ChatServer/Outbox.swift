@@ -1,6 +1,7 @@
 import CSystemShims
 import ChatProtocol
 import ChatSystem
+import ChatTLS
 import Glibc
 
 /// A connection's outbound side: its queue of lines, the token that lets one thread at a time write to its
@@ -34,9 +35,13 @@ final class Outbox: Sendable {
     /// signal (`pthread_kill`, in ``wake(_:)``), which cannot block: it is made under the lock so that the
     /// owning thread cannot exit in between, since it exits only after ``retire()``, and a retired outbox
     /// is never signalled.
-    let state = Locked(OutboxState())
+    let state: Locked<OutboxState>
+    /// The connection is over TLS (its engine is in ``state``).
+    let isTLS: Bool
 
-    init(id: UInt64, fd: Int32, peer: String, address: String) {
+    init(id: UInt64, fd: Int32, peer: String, address: String, tls: TLSEngine? = nil) {
+        self.state = Locked(OutboxState(tls: tls))
+        self.isTLS = tls != nil
         self.id = id
         self.fd = fd
         self.peer = peer
@@ -103,6 +108,44 @@ final class Outbox: Sendable {
                 guard case .send(let more) = next else { return }
                 batch = more
             }
+        }
+    }
+
+    /// Over TLS, queues the `close_notify` alert once (see ``OutboxState/sealClose()``).
+    ///
+    /// - Returns: Whether it was queued now: the caller flushes it before closing the socket.
+    func sealClose() -> Bool {
+        isTLS && state.withLock { $0.sealClose() }
+    }
+
+    // MARK: TLS (the owning thread)
+
+    /// The negotiated TLS version (`TLSv1.3`), for the log; empty when plain.
+    var tlsVersion: String { state.withLock { $0.tls?.protocolVersion ?? "" } }
+
+    /// Hands the engine ciphertext from the socket and reads what plaintext it can into `buffer`.
+    func open(_ ciphertext: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawBufferPointer) -> TLSEngine.Read {
+        state.withLock { $0.open(ciphertext, into: buffer) }
+    }
+
+    /// Takes the handshake one step, with the ciphertext that came from the socket, and returns the ciphertext
+    /// to send (before anyone else may write: the connection is not in the room yet).
+    func handshake(_ ciphertext: UnsafeRawBufferPointer) -> (progress: TLSEngine.Handshake, output: [UInt8]) {
+        state.withLock { state in
+            guard let tls = state.tls else { return (.failed("not a TLS connection"), []) }
+            tls.feed(ciphertext)
+            let progress = tls.handshake()
+            return (progress, tls.takeOutput())
+        }
+    }
+
+    /// Seals `lines` and a `close_notify` for a connection turned away after its handshake (not in the room).
+    func sealRefusal(_ bytes: [UInt8]) -> [UInt8] {
+        state.withLock { state in
+            guard let tls = state.tls else { return bytes }
+            bytes.withUnsafeBytes { _ = tls.write($0) }
+            tls.close()
+            return tls.takeOutput()
         }
     }
 

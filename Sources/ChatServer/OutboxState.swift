@@ -1,3 +1,4 @@
+import ChatTLS
 import Glibc
 
 /// Who writes an ``Outbox``'s lines, and when: its queue and its write token, as a value without sockets.
@@ -16,6 +17,12 @@ import Glibc
 ///   takes the token again, once `poll` reports `POLLOUT`.
 /// - **Closing**: ``close(_:finalLine:)`` stops the queueing (**closed**: ``Enqueued/closed``), after a
 ///   flush or at once; ``retire()`` takes the token for good (``Token/retired``) once nobody writes.
+///
+/// Over TLS the connection's ``TLSEngine`` lives here too, so it is only ever used under the outbox's lock:
+/// queued lines wait as plaintext in ``plaintext`` until the token holder gathers a batch, when they are
+/// sealed together into one ciphertext chunk at the end of ``lines`` (``seal(_:)``); from there on the chunks
+/// are written like lines. Since only the token holder seals and sends, ciphertext reaches the socket in the
+/// order it was made.
 struct OutboxState: Sendable {
     /// Why and how a connection is ending.
     enum Closing: Equatable, Sendable {
@@ -97,8 +104,15 @@ struct OutboxState: Sendable {
     /// connection), and with the cork a write rarely holds more than 20 lines even at the ceiling.
     static let maxIovecs = 32
 
-    /// Lines not yet fully sent are `lines[head...]`; `headOffset` bytes of the first are sent.
+    /// Lines not yet fully sent are `lines[head...]`; `headOffset` bytes of the first are sent. Over TLS they
+    /// are ciphertext chunks.
     private(set) var lines: [OutboundLine] = []
+    /// The TLS engine of a connection over TLS (`nil`: plain), used only under the outbox's lock.
+    let tls: TLSEngine?
+    /// Over TLS, lines queued and not yet sealed (counted in ``unsentBytes``).
+    private(set) var plaintext: [OutboundLine] = []
+    /// Over TLS, the `close_notify` alert is queued (see ``sealClose()``).
+    private(set) var closeSealed = false
     private(set) var head = 0
     private(set) var headOffset = 0
     /// Bytes queued and not yet sent.
@@ -123,7 +137,14 @@ struct OutboxState: Sendable {
     /// (Without input waiting it sleeps until the client sends more, and nothing needs waking.)
     private(set) var wakeOnSettle = false
 
-    var hasUnsent: Bool { head < lines.count }
+    init(tls: TLSEngine? = nil) {
+        self.tls = tls
+    }
+
+    var hasUnsent: Bool {
+        guard let tls else { return head < lines.count }
+        return head < lines.count || !plaintext.isEmpty || tls.pendingOutput > 0
+    }
 
     /// The lines not yet fully sent, in order.
     var unsentLines: ArraySlice<OutboundLine> { lines[head...] }
@@ -139,8 +160,7 @@ struct OutboxState: Sendable {
     mutating func enqueue(_ line: OutboundLine, limit: Int, coalescing: WriteCoalescing?, now: UInt64) -> Enqueued {
         guard closing == nil else { return .closed }
         guard unsentBytes + line.count <= limit else { return .overflow }
-        lines.append(line)
-        unsentBytes += line.count
+        append(line)
         // Whoever holds the token takes the line along; after a failure or retirement nobody sends it.
         guard token == .free, !kickPending else { return .queued(kick: false) }
         if corkedUntil != 0 {
@@ -184,10 +204,7 @@ struct OutboxState: Sendable {
         case (nil, _), (.afterFlush, .now): self.closing = closing
         default: return nil
         }
-        if let finalLine {
-            lines.append(finalLine)
-            unsentBytes += finalLine.count
-        }
+        if let finalLine { append(finalLine) }
         return wakeOwner(ifPolling: true, ifWaitingForToken: true)
     }
 
@@ -254,9 +271,17 @@ struct OutboxState: Sendable {
         return .stop(wake: wakeOwner(ifPolling: !owner && closing != nil, ifWaitingForToken: !owner))
     }
 
-    /// Fills `iovecs` with the unsent lines, up to ``maxIovecs``.
+    /// Queues a line for sending: as it is, or over TLS as plaintext to seal.
     @inline(__always)
-    private func gather(into iovecs: UnsafeMutablePointer<iovec>) -> Batch {
+    private mutating func append(_ line: OutboundLine) {
+        if tls != nil { plaintext.append(line) } else { lines.append(line) }
+        unsentBytes += line.count
+    }
+
+    /// Fills `iovecs` with the unsent lines, up to ``maxIovecs``; over TLS, seals what waits first.
+    @inline(__always)
+    private mutating func gather(into iovecs: UnsafeMutablePointer<iovec>) -> Batch {
+        if let tls { seal(tls) }
         var batch = Batch(count: 0, bytes: 0)
         var index = head
         while index < lines.count && batch.count < Self.maxIovecs {
@@ -268,6 +293,69 @@ struct OutboxState: Sendable {
             index += 1
         }
         return batch
+    }
+
+    /// Encrypts the plaintext lines waiting, together, and moves every byte of ciphertext the engine made (with
+    /// any it made on its own, such as an alert) into one chunk at the end of ``lines``.
+    private mutating func seal(_ engine: TLSEngine) {
+        if !plaintext.isEmpty {
+            var bytes = 0
+            for line in plaintext { bytes += line.count }
+            if plaintext.count == 1 {
+                engine.write(UnsafeRawBufferPointer(plaintext[0].bytes))
+            } else {
+                // One record for many lines (up to TLS's 16 KiB): fewer records are less CPU and fewer bytes.
+                let packed = UnsafeMutableRawBufferPointer.allocate(byteCount: min(bytes, 16 * 1024), alignment: 16)
+                defer { packed.deallocate() }
+                var used = 0
+                for line in plaintext {
+                    var offset = 0
+                    while offset < line.count {
+                        let take = min(line.count - offset, packed.count - used)
+                        packed.baseAddress!.advanced(by: used).copyMemory(
+                            from: line.bytes.baseAddress!.advanced(by: offset), byteCount: take)
+                        used += take
+                        offset += take
+                        if used == packed.count {
+                            engine.write(UnsafeRawBufferPointer(packed))
+                            used = 0
+                        }
+                    }
+                }
+                if used > 0 { engine.write(UnsafeRawBufferPointer(rebasing: packed[..<used])) }
+            }
+            unsentBytes -= bytes
+            if plaintext.capacity > 16 { plaintext = [] } else { plaintext.removeAll(keepingCapacity: true) }
+        }
+        guard engine.pendingOutput > 0 else { return }
+        let chunk = OutboundLine(ciphertextOf: engine)
+        lines.append(chunk)
+        unsentBytes += chunk.count
+        // A burst (the JOINs of a crowd) grew the engine's buffer: an idle connection should not keep it.
+        engine.releaseIdleBuffers()
+    }
+
+    /// Over TLS, queues the `close_notify` alert once, when the connection closes after a flush.
+    ///
+    /// - Returns: Whether it was queued now (the owner then flushes it before it closes the socket).
+    mutating func sealClose() -> Bool {
+        guard let tls, !closeSealed else { return false }
+        closeSealed = true
+        tls.close()
+        return true
+    }
+
+    // MARK: Reading over TLS (the owning thread)
+
+    /// Hands the engine ciphertext from the socket, then reads what plaintext it can into `buffer`.
+    mutating func open(_ ciphertext: UnsafeRawBufferPointer, into buffer: UnsafeMutableRawBufferPointer)
+        -> TLSEngine.Read
+    {
+        guard let tls else { return .failed("not a TLS connection") }
+        tls.feed(ciphertext)
+        let read = tls.read(into: buffer)
+        if case .needsInput = read, !hasUnsent { tls.releaseIdleBuffers() }
+        return read
     }
 
     /// Drops `sent` bytes from the front of the queue.

@@ -65,6 +65,10 @@ final class Registry: Sendable {
         var nextNumber = 1
         var accepting = true
         var liveSessions = 0
+        /// TLS connections in their handshake, with a place kept for them (they count toward the limits).
+        var handshaking: [UInt64: Outbox] = [:]
+        /// TLS connections past a limit, in the handshake that lets them be told so.
+        var refusing = 0
         /// Open connections per peer address (members and those still closing).
         var connectionsByAddress: [String: Int] = [:]
         /// The id the next broadcast gets: ids only grow, across restarts too (the store's last id + 1).
@@ -87,6 +91,20 @@ final class Registry: Sendable {
         /// The server is shutting down.
         case closed
     }
+
+    /// Whether a TLS connection may take a place in the room once its handshake is done.
+    enum Reservation: Equatable {
+        /// Its place is kept: ``admit(_:reserved:)`` after the handshake.
+        case reserved
+        /// Past `--max-clients` or `--max-per-ip`: it is told so after its handshake (``refusalEnded()``).
+        case full
+        case tooManyFromAddress
+        /// The server is shutting down, or too many refusals are in their handshakes: close it at once.
+        case closed
+    }
+
+    /// The most TLS connections told `server-full` at once (each holds a thread for its handshake).
+    static let maxRefusing = 64
 
     /// What one call queued, gathered under the lock.
     struct Delivery {
@@ -147,17 +165,24 @@ final class Registry: Sendable {
     /// An admitted connection counts as a live session until ``sessionEnded(_:)``.
     ///
     /// - Returns: Whether it was admitted, and what is left to send.
-    func admit(_ outbox: Outbox) -> (admission: Admission, unsent: Unsent) {
+    /// - Parameter reserved: Its place was kept by ``reserve(_:)`` (a TLS connection after its handshake): the
+    ///   limits are not checked again. A reserved connection refused as `closed` still counts until
+    ///   ``sessionEnded(_:)``.
+    func admit(_ outbox: Outbox, reserved: Bool = false) -> (admission: Admission, unsent: Unsent) {
         let now = monotonicNanoseconds()
         return state.withLock { state -> (Admission, Unsent) in
-            guard state.accepting else { return (.closed, Unsent()) }
-            guard state.members.count + state.waiting.count < maxClients else { return (.full, Unsent()) }
-            let fromAddress = state.connectionsByAddress[outbox.address, default: 0]
-            guard maxPerAddress == 0 || fromAddress < maxPerAddress else { return (.tooManyFromAddress, Unsent()) }
+            if reserved {
+                guard state.handshaking.removeValue(forKey: outbox.id) != nil, state.accepting else {
+                    return (.closed, Unsent())
+                }
+            } else {
+                guard state.accepting else { return (.closed, Unsent()) }
+                if let refusal = limitReached(state, outbox) { return (refusal, Unsent()) }
+                state.liveSessions += 1
+                state.connectionsByAddress[outbox.address, default: 0] += 1
+            }
             let name = generatedName(&state)
             var delivery = Delivery()
-            state.liveSessions += 1
-            state.connectionsByAddress[outbox.address] = fromAddress + 1
             if membersOnly {
                 state.waiting[outbox.id] = Waiting(outbox: outbox, name: name)
                 enqueue(OutboundLine(.welcome(name: name, text: greeting)), outbox, &delivery)
@@ -170,6 +195,48 @@ final class Registry: Sendable {
             deliver(.join(name), toAllIn: state, except: outbox.id, now: now, &delivery)
             settle(&state, &delivery)
             return (.admitted(name: name), delivery.unsent)
+        }
+    }
+
+    /// Which limit a new connection would pass, if any: handshakes in progress count.
+    private func limitReached(_ state: State, _ outbox: Outbox) -> Admission? {
+        guard state.members.count + state.waiting.count + state.handshaking.count < maxClients else { return .full }
+        let fromAddress = state.connectionsByAddress[outbox.address, default: 0]
+        guard maxPerAddress == 0 || fromAddress < maxPerAddress else { return .tooManyFromAddress }
+        return nil
+    }
+
+    /// Keeps a place for a TLS connection while it does its handshake on its own thread, or says which limit
+    /// it passes (it is told after the handshake, over TLS). Either way it counts as a live session until
+    /// ``sessionEnded(_:)`` or ``releaseReservation(_:)`` (reserved), or ``refusalEnded()``.
+    func reserve(_ outbox: Outbox) -> Reservation {
+        state.withLock { state in
+            guard state.accepting else { return .closed }
+            if let refusal = limitReached(state, outbox) {
+                guard state.refusing < Self.maxRefusing else { return .closed }
+                state.refusing += 1
+                state.liveSessions += 1
+                return refusal == .full ? .full : .tooManyFromAddress
+            }
+            state.handshaking[outbox.id] = outbox
+            state.liveSessions += 1
+            state.connectionsByAddress[outbox.address, default: 0] += 1
+            return .reserved
+        }
+    }
+
+    /// Gives back the place of a reserved TLS connection that will not be admitted (its handshake failed, or its
+    /// address is banned): it was never in the room.
+    func releaseReservation(_ outbox: Outbox) {
+        state.withLock { _ = $0.handshaking.removeValue(forKey: outbox.id) }
+        sessionEnded(outbox)
+    }
+
+    /// Records that a TLS connection turned away past a limit is closed.
+    func refusalEnded() {
+        state.withLock { state in
+            state.refusing -= 1
+            state.liveSessions -= 1
         }
     }
 
@@ -208,8 +275,12 @@ final class Registry: Sendable {
         let outboxes = state.withLock { state -> [Outbox] in
             state.accepting = false
             let outboxes = state.members.values.map(\.outbox) + state.waiting.values.map(\.outbox)
+            let handshaking = Array(state.handshaking.values)
             state.members.removeAll()
             state.waiting.removeAll()
+            state.handshaking.removeAll()
+            // A handshake in progress is cut: its thread wakes, finds its place gone, and closes.
+            for outbox in handshaking { outbox.close(.now(reason: "shutdown")) }
             state.idsByKey.removeAll()
             return outboxes
         }

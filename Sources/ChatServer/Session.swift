@@ -41,6 +41,12 @@ struct Session {
     private var input = UnsafeMutableRawBufferPointer(start: nil, count: 0)
     private var inputStart = 0
     private var inputEnd = 0
+    /// Over TLS, ciphertext as it came from the socket, before the engine opens it into ``input``; allocated
+    /// at the first read.
+    private var sealedInput = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+    /// Over TLS, the engine's last read filled ``input``: it may hold more plaintext, which must be read
+    /// before the thread waits on the socket (nothing would wake it).
+    private var tlsMayHoldMore = false
     /// The peer may still send (no end of stream or error seen, not closing).
     private var readOpen = true
     private var peerClosed = false
@@ -83,7 +89,10 @@ struct Session {
 
     /// Runs until the connection ends, then closes the socket and logs the disconnection.
     mutating func run(name: String) {
-        defer { if input.count > 0 { input.deallocate() } }
+        defer {
+            if input.count > 0 { input.deallocate() }
+            if sealedInput.count > 0 { sealedInput.deallocate() }
+        }
         outbox.adoptOwner()
         _ = CSystemShims_prepare_wakeable_thread(&waitMask)
         let endReason = serve()
@@ -119,6 +128,8 @@ struct Session {
                 if turn.failed { return leave(.lost, now: true) }
             }
             if case .afterFlush(let deadline, let reason) = closing {
+                // Over TLS the session ends with a close_notify, which goes out like the lines before it.
+                if turn.drained && outbox.sealClose() { continue }
                 if turn.drained || monotonicNanoseconds() >= deadline { return reason }
             }
             // A line held back behind a broadcast waiting for the store runs once the store answered; until then
@@ -144,6 +155,10 @@ struct Session {
 
             let now = monotonicNanoseconds()
             let wantRead = readOpen && closing == nil && inputStart == inputEnd && held == nil
+            if wantRead && tlsMayHoldMore {
+                readOnce()
+                continue
+            }
             var wakeAt = UInt64.max
             if case .afterFlush(let deadline, _) = closing { wakeAt = deadline }
             if closing == nil && readOpen && settings.idleTimeout > 0 {
@@ -185,6 +200,7 @@ struct Session {
     // MARK: Reading
 
     private mutating func readOnce() {
+        if outbox.isTLS { return readSealed() }
         let count: Int?
         do {
             if input.count == 0 { input = .allocate(byteCount: 16 * 1024, alignment: 16) }
@@ -202,6 +218,51 @@ struct Session {
         inputStart = 0
         inputEnd = count
         lastHeard = monotonicNanoseconds()
+    }
+
+    /// Reads over TLS: plaintext the engine still holds, else ciphertext from the socket, opened into
+    /// ``input``.
+    private mutating func readSealed() {
+        if input.count == 0 { input = .allocate(byteCount: 16 * 1024, alignment: 16) }
+        var ciphertext = UnsafeRawBufferPointer(start: nil, count: 0)
+        while true {
+            switch outbox.open(ciphertext, into: input) {
+            case .bytes(let count):
+                tlsMayHoldMore = count == input.count
+                inputStart = 0
+                inputEnd = count
+                lastHeard = monotonicNanoseconds()
+                return
+            case .closed:
+                tlsMayHoldMore = false
+                readOpen = false
+                peerClosed = true
+                return
+            case .failed:
+                tlsMayHoldMore = false
+                _ = leave(.lost, now: true)
+                return
+            case .needsInput:
+                tlsMayHoldMore = false
+                // Once a read from the socket is opened, wait for the next one.
+                if ciphertext.count > 0 { return }
+            }
+            if sealedInput.count == 0 { sealedInput = .allocate(byteCount: 16 * 1024, alignment: 16) }
+            let count: Int?
+            do {
+                count = try receiveAvailable(outbox.fd, into: sealedInput)
+            } catch {
+                _ = leave(.lost, now: true)
+                return
+            }
+            guard let count else { return }
+            if count == 0 {
+                readOpen = false
+                peerClosed = true
+                return
+            }
+            ciphertext = UnsafeRawBufferPointer(rebasing: sealedInput[..<count])
+        }
     }
 
     /// Handles buffered lines while the rate allows.

@@ -2,6 +2,7 @@ import ArgumentParser
 import ChatServer
 import ChatStore
 import ChatSystem
+import ChatTLS
 import Glibc
 import Logging
 
@@ -16,7 +17,11 @@ struct ChatroomServer: ParsableCommand {
             """,
         discussion: """
             Clients join with `chatroom`, or speak the line protocol directly: `nc 127.0.0.1 7777`.
-            SIGINT or SIGTERM sends every client `BYE server shutting down` and exits 0; SIGHUP is logged and ignored.
+            With --tls-cert and --tls-key a TLS listener runs beside the plain one (on --tls-port); clients join it \
+            with `chatroom --tls`, or `openssl s_client -quiet -connect HOST:7778`.
+            SIGINT or SIGTERM sends every client `BYE server shutting down` and exits 0; SIGHUP reloads the TLS \
+            certificate and key (new connections get the new pair; a pair that fails to load is logged and the old \
+            one kept), and without TLS is logged and ignored.
             Accounts, bans and mutes are kept in the store's file, beside the history; `chatroom-server accounts` \
             makes and changes accounts, also while the server runs.
             """,
@@ -82,6 +87,20 @@ struct ChatroomServer: ParsableCommand {
             "Whether /register makes accounts (default: open; closed with --members-only).", valueName: "open|closed"))
     var registration: Registration?
 
+    @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp("A PEM certificate (with its chain) for the TLS listener; needs --tls-key.", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The certificate's PEM private key.", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(name: .customLong("tls-port"), help: "The TCP port of the TLS listener (0 picks a free one).")
+    var tlsPort = ChatServer.TLSSettings.defaultPort
+
+    @Flag(name: .customLong("tls-only"), help: "Listen for TLS alone, leaving the plain port closed.")
+    var tlsOnly = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -98,6 +117,14 @@ struct ChatroomServer: ParsableCommand {
             throw ValidationError("--retain-days must be between 0 and 36500")
         }
         guard loginTimeout >= 1 else { throw ValidationError("--login-timeout must be at least 1") }
+        guard (0...65_535).contains(tlsPort) else { throw ValidationError("--tls-port must be between 0 and 65535") }
+        switch (tlsCertificate, tlsKey) {
+        case (nil, nil):
+            guard !tlsOnly else { throw ValidationError("--tls-only needs a certificate: --tls-cert FILE --tls-key FILE") }
+        case (nil, _): throw ValidationError("--tls-key needs --tls-cert")
+        case (_, nil): throw ValidationError("--tls-cert needs --tls-key")
+        default: break
+        }
         if membersOnly {
             guard registration != .open else {
                 throw ValidationError("--members-only closes registration: accounts are made with `accounts add`")
@@ -142,7 +169,12 @@ struct ChatroomServer: ParsableCommand {
             }
             logger.info("history in \(store)", metadata: ["last-id": "\(history.lastID)"])
         }
-        let server = try ChatServer(
+        let tls = tlsCertificate.flatMap { certificate in
+            tlsKey.map { ChatServer.TLSSettings(certificateFile: certificate, keyFile: $0, port: tlsPort, only: tlsOnly) }
+        }
+        let server: ChatServer
+        do {
+            server = try ChatServer(
             configuration: .init(
                 host: host, port: port, maxClients: maxClients, maxPerAddress: maxPerIP, sendQueueBytes: sendq.bytes,
                 rate: rate.perSecond, burst: burst, idleTimeout: Double(idleTimeout),
@@ -151,18 +183,28 @@ struct ChatroomServer: ParsableCommand {
                 retention: Retention(
                     keepNewest: retain, maxAgeSeconds: retainDays > 0 ? Int64(retainDays) * 86_400 : nil),
                 accounts: accounts, membersOnly: membersOnly, loginTimeout: Double(loginTimeout),
-                registrationOpen: !membersOnly && (registration ?? .open) == .open),
+                registrationOpen: !membersOnly && (registration ?? .open) == .open, tls: tls),
             logger: logger)
+        } catch let error as TLSError {
+            writeLine("chatroom-server: \(error)", to: STDERR_FILENO)
+            throw ExitCode(1)
+        }
         do {
             try server.start()
         } catch {
-            throw ValidationError("cannot listen on \(host):\(port): \(error)")
+            let ports = tls == nil ? "\(port)" : tlsOnly ? "\(tlsPort)" : "\(port) and \(tlsPort)"
+            throw ValidationError("cannot listen on \(host):\(ports): \(error)")
         }
         while true {
             var received: Int32 = 0
             guard sigwait(&signals, &received) == 0 else { continue }
             if received == SIGHUP {
-                logger.notice("SIGHUP received; nothing to reload, carrying on")
+                if tls == nil {
+                    logger.notice("SIGHUP received; nothing to reload, carrying on")
+                } else {
+                    logger.notice("SIGHUP received; reloading the TLS certificate")
+                    server.reloadCertificates()
+                }
                 continue
             }
             logger.notice("signal received", metadata: ["signal": "\(received == SIGINT ? "SIGINT" : "SIGTERM")"])

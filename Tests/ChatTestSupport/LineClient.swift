@@ -1,6 +1,9 @@
+import ChatTLS
 import Glibc
 
 /// A blocking line-protocol client for tests: it sends lines and reads them back with a deadline.
+///
+/// Over TLS (`tls:`) it does the handshake as it connects, then seals what it sends and opens what it reads.
 ///
 /// Use one from one thread at a time.
 public final class LineClient: @unchecked Sendable {
@@ -11,12 +14,21 @@ public final class LineClient: @unchecked Sendable {
     private var pingCounter = 0
     /// Every line read so far, in order.
     public private(set) var received: [String] = []
+    /// The TLS session, when connected with `tls:`.
+    public private(set) var tls: TLSEngine?
+    /// Over TLS, every byte read from the socket after the handshake, as it came (ciphertext).
+    public private(set) var ciphertextReceived: [UInt8] = []
 
     /// Connects to a server on this machine.
     ///
     /// - Parameter source: The loopback address to connect from (`127.0.0.2`, `127.0.0.3`, ...), to act as
     ///   another machine; the system's choice when `nil`.
-    public init(port: Int, host: String = "127.0.0.1", source: String? = nil, receiveBufferBytes: Int32? = nil) throws {
+    ///   - tls: A client context to connect over TLS with (the handshake completes before this returns,
+    ///     whatever the verification says: see ``tls``).
+    public init(
+        port: Int, host: String = "127.0.0.1", source: String? = nil, receiveBufferBytes: Int32? = nil,
+        tls context: TLSContext? = nil
+    ) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket failed: errno \(errno)") }
         if var size = receiveBufferBytes {
@@ -51,6 +63,30 @@ public final class LineClient: @unchecked Sendable {
             Glibc.close(fd)
             throw TestFailure("connect to \(host):\(port) failed: errno \(code)")
         }
+        if let context { try handshake(TLSEngine(client: context, host: host)) }
+    }
+
+    /// Runs a TLS handshake over the connected socket, within 5 s.
+    private func handshake(_ engine: TLSEngine) throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        while true {
+            let progress = engine.handshake()
+            try sendRaw(engine.takeOutput(), sealing: false)
+            switch progress {
+            case .complete:
+                tls = engine
+                return
+            case .failed(let reason): throw TestFailure("TLS handshake failed: \(reason)")
+            case .needsInput: break
+            }
+            guard ContinuousClock.now < deadline else { throw TestFailure("no TLS handshake within 5 s") }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&pfd, 1, 100) > 0 else { continue }
+            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { throw TestFailure("the server closed the connection during the TLS handshake") }
+            chunk[..<count].withUnsafeBytes { engine.feed($0) }
+        }
     }
 
     /// Wraps a connected socket (one a ``ScriptedServer`` accepted); the client closes it.
@@ -65,8 +101,13 @@ public final class LineClient: @unchecked Sendable {
         try sendRaw(Array(line.utf8) + [0x0A])
     }
 
-    /// Sends bytes exactly as given.
-    public func sendRaw(_ bytes: [UInt8]) throws {
+    /// Sends bytes exactly as given (over TLS, sealed first unless `sealing` is `false`).
+    public func sendRaw(_ bytes: [UInt8], sealing: Bool = true) throws {
+        var bytes = bytes
+        if sealing, let tls {
+            bytes.withUnsafeBytes { _ = tls.write($0) }
+            bytes = tls.takeOutput()
+        }
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -105,7 +146,19 @@ public final class LineClient: @unchecked Sendable {
             if ready <= 0 { continue }
             var chunk = [UInt8](repeating: 0, count: 65536)
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count > 0 {
+            if count > 0, let tls {
+                ciphertextReceived += chunk[..<count]
+                chunk[..<count].withUnsafeBytes { tls.feed($0) }
+                opening: while true {
+                    switch chunk.withUnsafeMutableBytes({ tls.read(into: $0) }) {
+                    case .bytes(let opened): buffer.append(contentsOf: chunk[..<opened])
+                    case .needsInput: break opening
+                    case .closed, .failed:
+                        closed = true
+                        break opening
+                    }
+                }
+            } else if count > 0 {
                 buffer.append(contentsOf: chunk[..<count])
             } else if count == 0 || (errno != EINTR && errno != EAGAIN) {
                 closed = true

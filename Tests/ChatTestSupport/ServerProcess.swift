@@ -6,8 +6,10 @@ import Glibc
 public final class ServerProcess: Sendable {
     /// The running program.
     public let child: ChildProcess
-    /// The port it listens on, read from its log.
+    /// The port it listens on, read from its log (the TLS one with `--tls-only`).
     public let port: Int
+    /// The port of its TLS listener, with `--tls-cert`.
+    public let tlsPort: Int?
 
     /// Starts the server on 127.0.0.1 and a free port, waiting for `listening on`.
     ///
@@ -26,18 +28,22 @@ public final class ServerProcess: Sendable {
             (openFiles.map { ["--nofile=\($0.soft):\($0.hard)"] } ?? [])
             + (fileSizeBytes.map { ["--fsize=\($0)"] } ?? [])
         let child = try ChildProcess(limits.isEmpty ? command : ["/usr/bin/prlimit"] + limits + command)
-        var port: Int?
+        let wantsTLS = arguments.contains("--tls-cert")
+        let wantsPlain = !arguments.contains("--tls-only")
+        var ports: (plain: Int?, tls: Int?)
         _ = eventually(timeout: .seconds(10)) {
-            port = Self.listeningPort(in: child.output)
-            return port != nil || child.exitStatusIfEnded != nil
+            ports = Self.listeningPorts(in: child.output)
+            let started = (!wantsPlain || ports.plain != nil) && (!wantsTLS || ports.tls != nil)
+            return started || child.exitStatusIfEnded != nil
         }
-        guard let port else {
+        guard let port = wantsPlain ? ports.plain : ports.tls, !wantsTLS || ports.tls != nil else {
             throw TestFailure(
                 "chatroom-server did not start (exit status \(child.exitStatusIfEnded.map(String.init) ?? "none yet"));"
                     + " log: \(child.output)")
         }
         self.child = child
         self.port = port
+        self.tlsPort = ports.tls
     }
 
     /// Everything the server has logged so far.
@@ -58,11 +64,16 @@ public final class ServerProcess: Sendable {
         child.waitForExit(timeout: timeout)
     }
 
-    private static func listeningPort(in log: String) -> Int? {
-        guard let range = log.range(of: "listening on 127.0.0.1:") else { return nil }
-        let digits = log[range.upperBound...].prefix(while: \.isNumber)
-        // The whole number has been written once something follows it.
-        guard digits.endIndex < log.endIndex else { return nil }
-        return Int(digits)
+    /// The ports of the `listening on 127.0.0.1:PORT` lines, the TLS one's ending ` (tls)`.
+    private static func listeningPorts(in log: String) -> (plain: Int?, tls: Int?) {
+        var ports: (plain: Int?, tls: Int?)
+        // Only whole lines: a number is complete once its line has ended.
+        for line in log.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
+            guard let range = line.range(of: "listening on 127.0.0.1:") else { continue }
+            let rest = line[range.upperBound...]
+            guard let port = Int(rest.prefix(while: \.isNumber)) else { continue }
+            if rest.dropFirst(String(port).count).hasPrefix(" (tls)") { ports.tls = port } else { ports.plain = port }
+        }
+        return ports
     }
 }
