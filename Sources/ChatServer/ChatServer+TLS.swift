@@ -216,7 +216,8 @@ extension ChatServer {
         -> String?
     {
         let now = monotonicNanoseconds()
-        guard now < deadline else { return "no handshake within \(String(format3: Double(handshakeLimit) / 1e9)) s" }
+        guard now < deadline else { let limit = handshakeLimit % 1_000_000_000 == 0 ? "\(handshakeLimit / 1_000_000_000)" : String(format3: Double(handshakeLimit) / 1e9)
+            return "no handshake within \(limit) s" }
         var socket = pollfd(fd: outbox.fd, events: Int16(events), revents: 0)
         let timeout = Int32(min((deadline - now) / 1_000_000 + 1, 60_000))
         // Returns EINTR when the shutdown wakes this thread (see Outbox).
