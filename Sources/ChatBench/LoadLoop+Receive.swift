@@ -5,6 +5,10 @@ import Glibc
 extension LoadLoop {
     /// Reads what one client has waiting (one `recv` a turn: epoll is level-triggered) and handles each line.
     mutating func receive(_ slot: Int) {
+        if isTLS {
+            receiveSealed(slot)
+            return
+        }
         let count: Int?
         do throws(SystemError) {
             count = try receiveAvailable(
@@ -19,11 +23,21 @@ extension LoadLoop {
             return
         }
         // One clock reading for everything this read brought: the time it reached us.
-        let now = monotonicNanoseconds()
+        frame(slot, UnsafeRawBufferPointer(start: readBuffer, count: count), now: monotonicNanoseconds())
+    }
+
+    /// Splits bytes a client received into lines and handles each.
+    ///
+    /// - Parameters:
+    ///   - slot: The client.
+    ///   - bytes: What it received (plaintext).
+    ///   - now: When those bytes became readable to the client, the arrival time of every line in them.
+    @inline(__always)
+    mutating func frame(_ slot: Int, _ bytes: UnsafeRawBufferPointer, now: UInt64) {
         // The framer leaves the client while it calls back into the loop, so the two accesses do not overlap.
         var framer = LineFramer(maxLineBytes: 0)
         swap(&framer, &clients[slot].framer)
-        _ = framer.push(UnsafeRawBufferPointer(start: readBuffer, count: count)) { frame in
+        _ = framer.push(bytes) { frame in
             // A line past every limit the protocol sets is dropped rather than held.
             if case .line(let line) = frame { handleLine(slot, UnsafeRawBufferPointer(line), now: now) }
             return clients[slot].phase != .closed
