@@ -9,21 +9,30 @@ extension LoadLoop {
             receiveSealed(slot)
             return
         }
+        guard let count = receiveIntoReadBuffer(slot) else { return }
+        // One clock reading for everything this read brought: the time it reached us.
+        frame(slot, UnsafeRawBufferPointer(start: readBuffer, count: count), now: monotonicNanoseconds())
+    }
+
+    /// One `recv` of what a client has waiting into the read buffer.
+    ///
+    /// - Returns: How many bytes came; `nil` when none are there, or the connection ended (the client is closed).
+    @inline(__always)
+    mutating func receiveIntoReadBuffer(_ slot: Int) -> Int? {
         let count: Int?
         do throws(SystemError) {
             count = try receiveAvailable(
                 clients[slot].fd, into: UnsafeMutableRawBufferPointer(start: readBuffer, count: Self.readCapacity))
         } catch {
             disconnect(slot, error: error.code)
-            return
+            return nil
         }
-        guard let count else { return }
+        guard let count else { return nil }
         guard count > 0 else {
             disconnect(slot, error: 0)
-            return
+            return nil
         }
-        // One clock reading for everything this read brought: the time it reached us.
-        frame(slot, UnsafeRawBufferPointer(start: readBuffer, count: count), now: monotonicNanoseconds())
+        return count
     }
 
     /// Splits bytes a client received into lines and handles each.

@@ -54,16 +54,8 @@ extension LoadLoop {
     /// Each line's arrival time is read once its plaintext is out of the engine: the decryption is part of
     /// the latency, as it is for a real client.
     mutating func receiveSealed(_ slot: Int) {
-        let count: Int?
-        do throws(SystemError) {
-            count = try receiveAvailable(
-                clients[slot].fd, into: UnsafeMutableRawBufferPointer(start: readBuffer, count: Self.readCapacity))
-        } catch {
-            disconnect(slot, error: error.code)
-            return
-        }
-        guard let count else { return }
-        guard count > 0, let engine = clients[slot].tls else {
+        guard let count = receiveIntoReadBuffer(slot) else { return }
+        guard let engine = clients[slot].tls else {
             disconnect(slot, error: 0)
             return
         }
