@@ -100,11 +100,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // The load tester as a library: epoll event loops, the open-loop timetable, statistics, reports.
+        // The load tester as a library: epoll event loops (TLS handshakes and records in them with --tls), the
+        // open-loop timetable, statistics, reports.
         .target(
             name: "ChatBench",
             dependencies: [
-                "ChatProtocol", "ChatSystem", "CSystemShims",
+                "ChatProtocol", "ChatSystem", "ChatTLS", "CSystemShims",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),

@@ -40,7 +40,7 @@ ALLOWED = {
     "ChatClient": {"ChatProtocol", "ChatSystem", "ChatTLS"},
     "ChatTUI": {"ChatClient", "ChatSystem", "CNcursesw"},
     "chatroom": {"ChatClient", "ChatTUI", "ChatServer", "ChatStore", "ChatSystem", "Logging"},
-    "ChatBench": {"ChatProtocol", "ChatSystem", "CSystemShims", "Histogram"},
+    "ChatBench": {"ChatProtocol", "ChatSystem", "ChatTLS", "CSystemShims", "Histogram"},
     "chatroom-bench": {"ChatBench", "ChatSystem", "ArgumentParser"},
 }
 

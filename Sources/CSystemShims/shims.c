@@ -75,3 +75,30 @@ int CSystemShims_make_thread_idle(void) {
     if (sched_setscheduler(0, SCHED_IDLE, &param) == 0) return 0;
     return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19);
 }
+
+// MARK: memory
+
+#include <malloc.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int CSystemShims_release_stack_below(size_t keep) {
+    pthread_attr_t attributes;
+    if (pthread_getattr_np(pthread_self(), &attributes) != 0) return -1;
+    void *low = NULL;
+    size_t size = 0;
+    int got = pthread_attr_getstack(&attributes, &low, &size);
+    pthread_attr_destroy(&attributes);
+    if (got != 0) return -1;
+    // The stack grows down from low + size; what lies below the current frame (less `keep`) is unused now.
+    char here;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t start = ((uintptr_t)low + page - 1) & ~(page - 1);
+    uintptr_t top = (uintptr_t)&here;
+    if (top < start + keep + page) return 0;
+    uintptr_t end = (top - keep) & ~(page - 1);
+    return madvise((void *)start, end - start, MADV_DONTNEED);
+}
+
+int CSystemShims_trim_heap(void) { return malloc_trim(0); }

@@ -30,6 +30,8 @@ public struct BenchConfiguration: Sendable, Equatable {
     public var outboundLimit: Int
     /// The server's process ID, to read its CPU, threads and memory from `/proc` (0: none).
     public var serverPID: Int32
+    /// TLS, and how the server's certificate is checked; `nil`: plain TCP.
+    public var tls: BenchTLS?
 
     /// Creates a configuration.
     public init(
@@ -46,7 +48,8 @@ public struct BenchConfiguration: Sendable, Equatable {
         drain: Double = 2,
         threads: Int = 1,
         outboundLimit: Int = 1 << 20,
-        serverPID: Int32 = 0
+        serverPID: Int32 = 0,
+        tls: BenchTLS? = nil
     ) {
         self.host = host
         self.port = port
@@ -62,6 +65,7 @@ public struct BenchConfiguration: Sendable, Equatable {
         self.threads = threads
         self.outboundLimit = outboundLimit
         self.serverPID = serverPID
+        self.tls = tls
     }
 
     /// The senders actually used: ``senders``, at most ``clients``, at least 1 when there is load.
@@ -88,5 +92,6 @@ public struct BenchConfiguration: Sendable, Equatable {
         guard (1...64).contains(threads) else { throw fail("--threads must be between 1 and 64") }
         guard outboundLimit >= 4096 else { throw fail("--outbound-limit must be at least 4096") }
         guard serverPID >= 0 else { throw fail("--server-pid must be a process ID") }
+        if case .verified(let file?) = tls, file.isEmpty { throw fail("--tls-ca must name a file") }
     }
 }

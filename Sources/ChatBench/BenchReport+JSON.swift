@@ -3,7 +3,8 @@ extension BenchReport {
     ///
     /// Keys shared with chatload's `--json` have its names and units (`connect_s`, `achieved_rate`,
     /// `deliveries_per_s`, `p99_us`, `server_cpu_s`, `cpu_us_per_delivery`, ...), so scripts read both.
-    /// A figure that does not apply to the run is `null`.
+    /// A figure that does not apply to the run is `null`. The handshake rate and the memory per connection
+    /// (`handshakes_per_s`, `rss_per_conn_kb`) are there for plain and TLS runs alike, to compare them.
     public var json: String {
         var object = JSONObject()
         let c = configuration
@@ -16,6 +17,8 @@ extension BenchReport {
         object.add("duration_s", c.duration, digits: 3)
         object.add("warmup_s", c.warmup, digits: 3)
         object.add("size", c.size)
+        object.add("tls", c.tls != nil)
+        object.add("tls_verified", c.tls.map { $0 != .insecure })
         object.add("bench_threads", tester.loops)
 
         object.add("ready", connect.welcomed)
@@ -25,6 +28,9 @@ extension BenchReport {
         object.add("joins", connect.joins)
         object.add("joins_expected", connect.joinsExpected)
         object.add("connect_timed_out", connect.timedOut)
+        object.add("handshakes_per_s", connect.handshakesPerSecond, digits: 1)
+        object.add("tls_handshakes", connect.handshakes)
+        object.add("tls_version", connect.tlsVersion)
 
         object.add("sent", load?.sent)
         object.add("sent_window", load?.sentInWindow)
@@ -82,8 +88,8 @@ struct JSONObject {
         append(key, value.map { String($0) } ?? "null")
     }
 
-    mutating func add(_ key: String, _ value: Bool) {
-        append(key, value ? "true" : "false")
+    mutating func add(_ key: String, _ value: Bool?) {
+        append(key, value.map { $0 ? "true" : "false" } ?? "null")
     }
 
     mutating func add(_ key: String, _ value: Double?, digits: Int) {

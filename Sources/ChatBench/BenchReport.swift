@@ -48,11 +48,16 @@ public struct BenchReport: Sendable, Equatable {
         public var timedOut: Bool
         /// Why the first failed client failed, if one did.
         public var firstError: String?
+        /// TLS handshakes completed, their certificate accepted (`nil` for a plain run).
+        public var handshakes: Int?
+        /// The protocol they negotiated (`TLSv1.3`; `nil` for a plain run or when none completed).
+        public var tlsVersion: String?
 
         /// Creates connect figures.
         public init(
             clients: Int, welcomed: Int, failed: Int, welcomeSeconds: Double, seconds: Double, joins: Int,
-            joinsExpected: Int, timedOut: Bool = false, firstError: String? = nil
+            joinsExpected: Int, timedOut: Bool = false, firstError: String? = nil, handshakes: Int? = nil,
+            tlsVersion: String? = nil
         ) {
             self.clients = clients
             self.welcomed = welcomed
@@ -63,6 +68,15 @@ public struct BenchReport: Sendable, Equatable {
             self.joinsExpected = joinsExpected
             self.timedOut = timedOut
             self.firstError = firstError
+            self.handshakes = handshakes
+            self.tlsVersion = tlsVersion
+        }
+
+        /// The handshake rate: clients a second through the whole of connecting (TCP connect, the TLS handshake
+        /// with `--tls`, `WELCOME`), over the time until all were welcomed, with up to `--connect-concurrency`
+        /// under way at once. The same figure for plain and TLS runs, to set them side by side.
+        public var handshakesPerSecond: Double? {
+            welcomeSeconds > 0 && welcomed > 0 ? Double(welcomed) / welcomeSeconds : nil
         }
     }
 
@@ -206,7 +220,9 @@ public struct BenchReport: Sendable, Equatable {
             self.connections = connections
         }
 
-        /// Resident memory added per connection, in KiB.
+        /// Resident memory added per connection, in KiB: the RSS once every client was in and announced (idle,
+        /// before any load) minus the RSS before the first connected, shared by the clients in. With `--tls`,
+        /// the memory per TLS connection.
         public var residentKiBPerConnection: Double {
             connections > 0 ? Double(connected.residentKiB - before.residentKiB) / Double(connections) : 0
         }

@@ -47,6 +47,7 @@ public struct BenchRunner: Sendable {
         } catch {
             throw .unresolvableHost(configuration.host)
         }
+        let tlsContext = try configuration.tls?.makeContext()
         let pid = configuration.serverPID
         var serverBefore: ProcessSample?
         if pid > 0 {
@@ -71,7 +72,7 @@ public struct BenchRunner: Sendable {
                     do throws(BenchError) {
                         var loop = try LoadLoop(
                             configuration: configuration, address: address, control: control, index: index,
-                            loopCount: loopCount)
+                            loopCount: loopCount, tlsContext: tlsContext)
                         let result = loop.run()
                         results.withLock { $0[index] = result }
                     } catch {
@@ -81,8 +82,12 @@ public struct BenchRunner: Sendable {
         }
 
         var ticker = ProgressTicker(progress: progress, control: control)
+        ticker.showsHandshakes = configuration.tls != nil
         var connect = waitForConnections(control, ticker: &ticker)
         if let error = loopError.withLock({ $0 }) { throw error }
+        if let reason = control.tls.withLock({ $0.rejection }) {
+            throw .certificateRejected(host: configuration.host, port: configuration.port, reason: reason)
+        }
         // Fix the room: stragglers are closed, and every loop has said who is in.
         control.enter(.settle)
         while control.loopsSettled.load(ordering: .acquiring) < loopCount {
@@ -90,9 +95,20 @@ public struct BenchRunner: Sendable {
         }
         connect.welcomed = control.welcomed.load(ordering: .relaxed)
         connect.failed = control.failed.load(ordering: .relaxed)
+        if configuration.tls != nil {
+            connect.handshakes = control.handshakes.load(ordering: .relaxed)
+            connect.tlsVersion = control.tls.withLock { $0.protocolVersion }
+        }
         let serverConnected = pid > 0 ? ProcessSample.read(pid: pid) : nil
         let present = control.membership.withLock { Set($0.welcomed).subtracting($0.lost).sorted() }
-        guard !present.isEmpty else { throw .noClientConnected(failed: connect.failed) }
+        guard !present.isEmpty else {
+            if configuration.tls != nil, connect.handshakes == 0, let reason = connect.firstError,
+                control.firstConnectError.load(ordering: .relaxed) == EPROTO
+            {
+                throw .handshakeFailed(failed: connect.failed, reason: reason)
+            }
+            throw .noClientConnected(failed: connect.failed)
+        }
 
         // The plan starts a little ahead, so that every loop has picked it up when the first message is due.
         let start = monotonicNanoseconds() + 20_000_000
@@ -183,7 +199,8 @@ public struct BenchRunner: Sendable {
         return report
     }
 
-    /// Waits until every client is welcomed (or failed) and every join announced, or the timeout.
+    /// Waits until every client is welcomed (or failed) and every join announced, or the timeout, or until
+    /// the server's certificate is refused.
     private func waitForConnections(_ control: RunControl, ticker: inout ProgressTicker) -> BenchReport.Connect {
         let start = monotonicNanoseconds()
         let deadline = start + UInt64(configuration.connectTimeout * 1e9)
@@ -198,13 +215,12 @@ public struct BenchRunner: Sendable {
             let owed = present * (present - 1) / 2
             if welcomedAt == nil && welcomed + failed >= configuration.clients { welcomedAt = now }
             let done = welcomedAt != nil && joins >= owed
-            if done || now >= deadline {
-                let firstError = control.firstConnectError.load(ordering: .relaxed)
+            let refused = configuration.tls != nil && control.tls.withLock { $0.rejection != nil }
+            if done || refused || now >= deadline {
                 return BenchReport.Connect(
                     clients: configuration.clients, welcomed: welcomed, failed: failed,
                     welcomeSeconds: Double((welcomedAt ?? now) - start) / 1e9, seconds: Double(now - start) / 1e9,
-                    joins: joins, joinsExpected: owed, timedOut: !done,
-                    firstError: firstError == 0 ? nil : String(cString: strerror(firstError)))
+                    joins: joins, joinsExpected: owed, timedOut: !done, firstError: control.firstConnectFailure)
             }
             pause(milliseconds: 2, ticker: &ticker)
         }

@@ -1,4 +1,5 @@
 import ChatProtocol
+import ChatTLS
 
 /// One simulated client, owned by the event loop that drives it.
 struct ClientState {
@@ -8,7 +9,9 @@ struct ClientState {
         case idle
         /// The TCP connect is under way.
         case connecting
-        /// Connected, waiting for `WELCOME`.
+        /// Connected, in the TLS handshake (with `--tls`).
+        case handshaking
+        /// Connected (and through the handshake), waiting for `WELCOME`.
         case welcoming
         /// Welcomed: in the room.
         case ready
@@ -30,6 +33,8 @@ struct ClientState {
     var sequence: UInt64 = 0
     /// Whether epoll watches the socket for writability (while connecting, or while bytes wait).
     var watchingWritable = false
+    /// The TLS session, from the TCP connect on (with `--tls`); then ``outbound`` holds ciphertext.
+    var tls: TLSEngine?
 
     init(id: Int) {
         self.id = id

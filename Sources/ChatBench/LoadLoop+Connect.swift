@@ -42,8 +42,8 @@ extension LoadLoop {
         case .connecting:
             guard report.isWritable || report.isFailed else { return }
             finishConnect(slot)
-            guard clients[slot].phase == .welcoming else { return }
-        case .welcoming, .ready:
+            guard clients[slot].phase == .welcoming || clients[slot].phase == .handshaking else { return }
+        case .handshaking, .welcoming, .ready:
             break
         }
         if report.isReadable { receive(slot) }
@@ -52,7 +52,7 @@ extension LoadLoop {
         if report.isFailed && !report.isReadable { disconnect(slot, error: ECONNRESET) }
     }
 
-    /// Completes a non-blocking connect: the client now waits for its `WELCOME`.
+    /// Completes a non-blocking connect: the client now waits for its `WELCOME`, or starts its TLS handshake.
     mutating func finishConnect(_ slot: Int) {
         let fd = clients[slot].fd
         var error: Int32 = 0
@@ -62,9 +62,13 @@ extension LoadLoop {
             disconnect(slot, error: error)
             return
         }
-        clients[slot].phase = .welcoming
         epoll.modify(fd, interest: .readable, token: UInt64(slot))
         clients[slot].watchingWritable = false
+        if let tlsContext {
+            startHandshake(slot, context: tlsContext)
+        } else {
+            clients[slot].phase = .welcoming
+        }
     }
 
     /// Closes a client and counts it as failed (never welcomed) or lost (welcomed, then gone).
@@ -74,7 +78,7 @@ extension LoadLoop {
     ///   - error: Why, as an `errno` (0 when the server closed the connection).
     mutating func disconnect(_ slot: Int, error: Int32) {
         switch clients[slot].phase {
-        case .connecting, .welcoming:
+        case .connecting, .handshaking, .welcoming:
             inflight -= 1
             totals.failed += 1
             control.noteConnectError(error == 0 ? ECONNRESET : error)
@@ -90,5 +94,6 @@ extension LoadLoop {
         clients[slot].framer = LineFramer(maxLineBytes: Self.maxLineBytes)
         clients[slot].outbound = []
         clients[slot].outboundStart = 0
+        clients[slot].tls = nil
     }
 }

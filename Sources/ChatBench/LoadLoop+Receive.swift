@@ -5,25 +5,48 @@ import Glibc
 extension LoadLoop {
     /// Reads what one client has waiting (one `recv` a turn: epoll is level-triggered) and handles each line.
     mutating func receive(_ slot: Int) {
+        if isTLS {
+            receiveSealed(slot)
+            return
+        }
+        guard let count = receiveIntoReadBuffer(slot) else { return }
+        // One clock reading for everything this read brought: the time it reached us.
+        frame(slot, UnsafeRawBufferPointer(start: readBuffer, count: count), now: monotonicNanoseconds())
+    }
+
+    /// One `recv` of what a client has waiting into the read buffer.
+    ///
+    /// - Returns: How many bytes came; `nil` when none are there, or the connection ended (the client is closed).
+    @inline(__always)
+    mutating func receiveIntoReadBuffer(_ slot: Int) -> Int? {
         let count: Int?
         do throws(SystemError) {
             count = try receiveAvailable(
                 clients[slot].fd, into: UnsafeMutableRawBufferPointer(start: readBuffer, count: Self.readCapacity))
         } catch {
             disconnect(slot, error: error.code)
-            return
+            return nil
         }
-        guard let count else { return }
+        guard let count else { return nil }
         guard count > 0 else {
             disconnect(slot, error: 0)
-            return
+            return nil
         }
-        // One clock reading for everything this read brought: the time it reached us.
-        let now = monotonicNanoseconds()
+        return count
+    }
+
+    /// Splits bytes a client received into lines and handles each.
+    ///
+    /// - Parameters:
+    ///   - slot: The client.
+    ///   - bytes: What it received (plaintext).
+    ///   - now: When those bytes became readable to the client, the arrival time of every line in them.
+    @inline(__always)
+    mutating func frame(_ slot: Int, _ bytes: UnsafeRawBufferPointer, now: UInt64) {
         // The framer leaves the client while it calls back into the loop, so the two accesses do not overlap.
         var framer = LineFramer(maxLineBytes: 0)
         swap(&framer, &clients[slot].framer)
-        _ = framer.push(UnsafeRawBufferPointer(start: readBuffer, count: count)) { frame in
+        _ = framer.push(bytes) { frame in
             // A line past every limit the protocol sets is dropped rather than held.
             if case .line(let line) = frame { handleLine(slot, UnsafeRawBufferPointer(line), now: now) }
             return clients[slot].phase != .closed

@@ -47,18 +47,18 @@ extension LoadLoop {
         let length = token.write(
             lineWithSize: configuration.size,
             into: UnsafeMutableRawBufferPointer(start: lineBuffer, count: BenchToken.maximumLineBytes))
-        var written = 0
-        if pending == 0 {
-            do throws(SystemError) {
-                written = try StreamSocket.send(clients[slot].fd, UnsafeRawBufferPointer(start: lineBuffer, count: length))
-            } catch {
-                disconnect(slot, error: error.code)
+        let line = UnsafeRawBufferPointer(start: lineBuffer, count: length)
+        if isTLS {
+            // Sealed after the clock was read: the encryption is part of the latency, as a real client's is.
+            guard sendSealed(slot, line) else {
                 skip()
                 return
             }
-        }
-        if written < length {
-            queue(slot, UnsafeRawBufferPointer(start: lineBuffer + written, count: length - written))
+        } else {
+            guard sendOrQueue(slot, line) else {
+                skip()
+                return
+            }
         }
         clients[slot].sequence += 1
         totals.sent += 1
@@ -70,6 +70,26 @@ extension LoadLoop {
     private mutating func skip() {
         totals.skipped += 1
         result.skipped += 1
+    }
+
+    /// Sends bytes behind any a client holds already, holding what the kernel does not take.
+    ///
+    /// - Returns: `false` when the socket failed and the client is closed.
+    @inline(__always)
+    mutating func sendOrQueue(_ slot: Int, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        var written = 0
+        if clients[slot].pendingBytes == 0 {
+            do throws(SystemError) {
+                written = try StreamSocket.send(clients[slot].fd, bytes)
+            } catch {
+                disconnect(slot, error: error.code)
+                return false
+            }
+        }
+        if written < bytes.count {
+            queue(slot, UnsafeRawBufferPointer(rebasing: bytes[written...]))
+        }
+        return true
     }
 
     /// Holds bytes the kernel did not take, and watches for room to send them.

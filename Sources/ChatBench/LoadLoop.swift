@@ -1,4 +1,5 @@
 import ChatSystem
+import ChatTLS
 import Glibc
 import Synchronization
 
@@ -23,6 +24,19 @@ struct LoadLoop: ~Copyable {
     static let maxLineBytes = 16 * 1024
     /// Where each outgoing line is built.
     let lineBuffer: UnsafeMutableRawPointer
+
+    // TLS (with `--tls`): the context every client's engine starts from, and whether there is one, read on the
+    // paths every line takes so that a plain run pays one predictable branch on a constant and nothing more.
+    let tlsContext: TLSContext?
+    let isTLS: Bool
+    /// Where an engine decrypts what a client received, and where ciphertext waits on its way to the socket.
+    /// Allocated for plain runs too, never touched there (so never resident).
+    let plainBuffer: UnsafeMutableRawPointer
+    let sealedBuffer: UnsafeMutableRawPointer
+    static let tlsBufferCapacity = 64 * 1024
+    /// Received ciphertext goes to the engine this much at a time, decrypted in between, so that an engine's
+    /// input buffer (a memory BIO keeps its largest size) stays small however much one `recv` brought.
+    static let feedSlice = 16 * 1024 + 512
 
     // Connecting.
     var nextToConnect = 0
@@ -53,6 +67,7 @@ struct LoadLoop: ~Copyable {
 
     /// Counts the coordinator follows.
     struct Totals {
+        var handshakes = 0
         var welcomed = 0
         var failed = 0
         var lost = 0
@@ -66,9 +81,12 @@ struct LoadLoop: ~Copyable {
     ///
     /// - Throws: ``BenchError/system(_:)`` if epoll cannot be had.
     init(
-        configuration: BenchConfiguration, address: SocketAddress, control: RunControl, index: Int, loopCount: Int
+        configuration: BenchConfiguration, address: SocketAddress, control: RunControl, index: Int, loopCount: Int,
+        tlsContext: TLSContext? = nil
     ) throws(BenchError) {
         self.configuration = configuration
+        self.tlsContext = tlsContext
+        isTLS = tlsContext != nil
         self.address = address
         self.control = control
         self.index = index
@@ -77,6 +95,8 @@ struct LoadLoop: ~Copyable {
         epoll = try Epoll()
         readBuffer = .allocate(byteCount: Self.readCapacity, alignment: 16)
         lineBuffer = .allocate(byteCount: BenchToken.maximumLineBytes, alignment: 16)
+        plainBuffer = .allocate(byteCount: Self.tlsBufferCapacity, alignment: 16)
+        sealedBuffer = .allocate(byteCount: Self.tlsBufferCapacity, alignment: 16)
         inflightLimit = max(1, (configuration.connectConcurrency + loopCount - 1) / loopCount)
     }
 
@@ -84,6 +104,8 @@ struct LoadLoop: ~Copyable {
         for client in clients where client.fd >= 0 { close(client.fd) }
         readBuffer.deallocate()
         lineBuffer.deallocate()
+        plainBuffer.deallocate()
+        sealedBuffer.deallocate()
     }
 
     /// The slot of the client with index `id` in this loop, if the loop owns it.
@@ -132,7 +154,7 @@ struct LoadLoop: ~Copyable {
             case .idle:
                 clients[slot].phase = .closed
                 totals.failed += 1
-            case .connecting, .welcoming:
+            case .connecting, .handshaking, .welcoming:
                 disconnect(slot, error: ETIMEDOUT)
             case .ready, .closed:
                 break
@@ -173,6 +195,7 @@ struct LoadLoop: ~Copyable {
         @inline(__always) func add(_ counter: borrowing Atomic<Int>, _ now: Int, _ before: Int) {
             if now != before { counter.add(now - before, ordering: .relaxed) }
         }
+        add(control.handshakes, totals.handshakes, published.handshakes)
         add(control.welcomed, totals.welcomed, published.welcomed)
         add(control.failed, totals.failed, published.failed)
         add(control.lost, totals.lost, published.lost)

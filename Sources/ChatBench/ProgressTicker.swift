@@ -12,6 +12,8 @@ struct ProgressTicker {
     var phase = "connect"
     /// Clients each message is owed to, once the load has begun.
     var receivers = 0
+    /// Whether the connect line counts TLS handshakes.
+    var showsHandshakes = false
     private var last: (time: UInt64, sent: Int, delivered: Int, cpu: UInt64)
 
     init(progress: (@Sendable (String) -> Void)?, control: RunControl) {
@@ -34,6 +36,9 @@ struct ProgressTicker {
         if phase == "connect" {
             let welcomed = control.welcomed.load(ordering: .relaxed)
             let present = welcomed - control.lost.load(ordering: .relaxed)
+            if showsHandshakes {
+                line += "\(NumberFormat.grouped(control.handshakes.load(ordering: .relaxed))) TLS handshakes, "
+            }
             line +=
                 "\(NumberFormat.grouped(welcomed)) welcomed, "
                 + "\(NumberFormat.grouped(control.failed.load(ordering: .relaxed))) failed, "

@@ -1,4 +1,5 @@
 import ChatSystem
+import Glibc
 import Synchronization
 
 /// What the coordinator and the event loops share: the phase, the plan, and running totals.
@@ -22,6 +23,8 @@ final class RunControl: Sendable {
     /// Set before the phase moves to `load`, and not changed after.
     let plan = Locked<LoadPlan?>(nil)
 
+    /// TLS handshakes completed (and their certificate accepted).
+    let handshakes = Atomic<Int>(0)
     /// Clients welcomed.
     let welcomed = Atomic<Int>(0)
     /// Clients that never got their welcome (refused, reset, out of descriptors).
@@ -46,6 +49,18 @@ final class RunControl: Sendable {
     let loopsDoneSending = Atomic<Int>(0)
     /// The indices of clients welcomed, and of welcomed clients lost since, in no order.
     let membership = Locked<(welcomed: [Int], lost: [Int])>(([], []))
+    /// What the TLS handshakes said: rare events, so one lock for them all.
+    let tls = Locked(TLSNotes())
+
+    /// What the loops learnt from their TLS handshakes.
+    struct TLSNotes {
+        /// The protocol the first complete handshake negotiated (`TLSv1.3`).
+        var protocolVersion: String?
+        /// Why the first failed handshake failed (that client's error is `EPROTO`).
+        var firstFailure: String?
+        /// Why the server's certificate was refused: the run stops.
+        var rejection: String?
+    }
 
     /// The current phase.
     var phase: Phase { Phase(rawValue: phaseValue.load(ordering: .acquiring)) ?? .finish }
@@ -58,6 +73,29 @@ final class RunControl: Sendable {
     /// Keeps `error` as ``firstConnectError`` unless one is kept already.
     func noteConnectError(_ error: Int32) {
         _ = firstConnectError.compareExchange(expected: 0, desired: error, ordering: .relaxed)
+    }
+
+    /// Keeps why a handshake failed, unless a reason is kept already.
+    func noteHandshakeFailure(_ reason: String) {
+        tls.withLock { if $0.firstFailure == nil { $0.firstFailure = reason } }
+    }
+
+    /// Says the server's certificate was refused, which ends the run.
+    func noteRejection(_ reason: String) {
+        tls.withLock { if $0.rejection == nil { $0.rejection = reason } }
+    }
+
+    /// Keeps the protocol a handshake negotiated, unless one is kept already.
+    func noteProtocolVersion(_ version: String) {
+        tls.withLock { if $0.protocolVersion == nil { $0.protocolVersion = version } }
+    }
+
+    /// Why the first failed client failed, in words: its TLS failure when that is what it was.
+    var firstConnectFailure: String? {
+        let code = firstConnectError.load(ordering: .relaxed)
+        guard code != 0 else { return nil }
+        if code == EPROTO, let reason = tls.withLock({ $0.firstFailure }) { return reason }
+        return String(cString: strerror(code))
     }
 
     /// Raises ``recentMaxLatency`` to `value` if it is larger.

@@ -108,7 +108,10 @@ extension ChatServer {
             close(outbox.fd)
             if reservation == .reserved { registry.releaseReservation(outbox) } else { registry.refusalEnded() }
         }
-        if let failure = handshake(outbox, waitMask: &waitMask) {
+        handshakesRunning.add(1, ordering: .relaxed)
+        let failure = handshake(outbox, waitMask: &waitMask)
+        releaseHandshakeMemory()
+        if let failure {
             logger.info("tls handshake failed", metadata: ["peer": "\(outbox.peer)", "reason": "\(failure)"])
             return end()
         }
@@ -145,6 +148,21 @@ extension ChatServer {
         session.run(name: name)
     }
 
+    /// Gives back what a handshake used and no longer needs, so that an idle TLS connection costs little more
+    /// than a plain one: the deep stack pages OpenSSL touched (this thread goes on shallow), and, once the last
+    /// of a burst of handshakes is done, the free pages their temporary buffers left in the heap (at most every
+    /// 100 ms: a trim walks every malloc arena).
+    private func releaseHandshakeMemory() {
+        _ = CSystemShims_release_stack_below(16 * 1024)
+        guard handshakesRunning.subtract(1, ordering: .relaxed).newValue == 0 else { return }
+        let now = monotonicNanoseconds()
+        let last = lastTrim.load(ordering: .relaxed)
+        guard now - last >= 100_000_000,
+            lastTrim.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
+        else { return }
+        _ = CSystemShims_trim_heap()
+    }
+
     /// Turns a TLS connection away past a limit, after its handshake: `ERROR server-full`, `BYE`, close.
     private func refuse(_ outbox: Outbox, limit: String, text: String) {
         logger.warning("refused", metadata: ["peer": "\(outbox.peer)", "limit": "\(limit)"])
@@ -157,7 +175,8 @@ extension ChatServer {
     /// - Returns: Why it failed, or `nil` once it is complete.
     private func handshake(_ outbox: Outbox, waitMask: inout sigset_t) -> String? {
         let deadline = monotonicNanoseconds() + handshakeLimit
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16 * 1024, alignment: 16)
+        // A ClientHello is a few hundred bytes; a larger flight takes several reads.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
         defer { buffer.deallocate() }
         var received = UnsafeRawBufferPointer(start: nil, count: 0)
         while true {

@@ -116,6 +116,9 @@ public final class ChatServer: Sendable {
     let sessionSettings: SessionSettings
     /// The TLS listener's certificate and key; `nil` without one.
     let certificates: ServerCertificates?
+    /// TLS handshakes running now, and when the heap was last trimmed after them (see ``ChatServer/admitTLS``).
+    let handshakesRunning = Atomic<Int>(0)
+    let lastTrim = Atomic<UInt64>(0)
     /// Commits broadcasts before they are delivered; `nil` when the store keeps nothing.
     let storeWriter: StoreWriter?
 

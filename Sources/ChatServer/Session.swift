@@ -201,20 +201,8 @@ struct Session {
 
     private mutating func readOnce() {
         if outbox.isTLS { return readSealed() }
-        let count: Int?
-        do {
-            if input.count == 0 { input = .allocate(byteCount: 16 * 1024, alignment: 16) }
-            count = try receiveAvailable(outbox.fd, into: input)
-        } catch {
-            _ = leave(.lost, now: true)
-            return
-        }
-        guard let count else { return }
-        if count == 0 {
-            readOpen = false
-            peerClosed = true
-            return
-        }
+        if input.count == 0 { input = .allocate(byteCount: 16 * 1024, alignment: 16) }
+        guard let count = receive(into: input) else { return }
         inputStart = 0
         inputEnd = count
         lastHeard = monotonicNanoseconds()
@@ -248,21 +236,31 @@ struct Session {
                 if ciphertext.count > 0 { return }
             }
             if sealedInput.count == 0 { sealedInput = .allocate(byteCount: 16 * 1024, alignment: 16) }
-            let count: Int?
-            do {
-                count = try receiveAvailable(outbox.fd, into: sealedInput)
-            } catch {
-                _ = leave(.lost, now: true)
-                return
-            }
-            guard let count else { return }
+            guard let count = receive(into: sealedInput) else { return }
+            ciphertext = UnsafeRawBufferPointer(rebasing: sealedInput[..<count])
+        }
+    }
+
+    /// Reads what the socket holds into `buffer`.
+    ///
+    /// - Returns: How many bytes came; `nil` when none are there now, or the peer ended its side (recorded:
+    ///   nothing more is read), or the read failed (the connection is left).
+    private mutating func receive(into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        let count: Int?
+        do {
+            count = try receiveAvailable(outbox.fd, into: buffer)
+        } catch {
+            _ = leave(.lost, now: true)
+            return nil
+        }
+        guard let count, count > 0 else {
             if count == 0 {
                 readOpen = false
                 peerClosed = true
-                return
             }
-            ciphertext = UnsafeRawBufferPointer(rebasing: sealedInput[..<count])
+            return nil
         }
+        return count
     }
 
     /// Handles buffered lines while the rate allows.

@@ -15,6 +15,9 @@ struct ChatroomBench: ParsableCommand {
             --warmup then --duration seconds. Every MSG holding a token of the run is a delivery; those of \
             messages sent in the measured window give the latency percentiles. With --rate 0 it sends one \
             broadcast and reports how long it takes to reach every client.
+            With --tls every client does its TLS handshake before its WELCOME, in the same event loop, and the \
+            server's certificate must verify (against the system's authorities, or --tls-ca) for --host, unless \
+            --tls-insecure.
             Progress goes to standard error once a second; the report to standard output.
             """
     )
@@ -22,8 +25,8 @@ struct ChatroomBench: ParsableCommand {
     @Option(help: "The server's host name or address.")
     var host = "127.0.0.1"
 
-    @Option(help: "The server's TCP port.")
-    var port = 7777
+    @Option(help: "The server's TCP port (default: 7777, or 7778 with --tls).")
+    var port: Int?
 
     @Option(help: "Clients to connect.")
     var clients = 100
@@ -67,12 +70,36 @@ struct ChatroomBench: ParsableCommand {
     @Flag(help: "No progress lines on standard error.")
     var quiet = false
 
+    @Flag(help: "Speak TLS to the server (its TLS listener, port 7778 unless --port).")
+    var tls = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Verify the server's certificate against this PEM file's authorities.",
+            valueName: "file"))
+    var tlsCA: String?
+
+    @Flag(help: "Do not check the server's certificate (the bench alone: it sends nothing secret).")
+    var tlsInsecure = false
+
+    func validate() throws {
+        if !tls && (tlsCA != nil || tlsInsecure) {
+            throw ValidationError("--tls-ca and --tls-insecure need --tls")
+        }
+        if tlsCA != nil && tlsInsecure {
+            throw ValidationError("--tls-ca and --tls-insecure do not go together: verify, or do not")
+        }
+    }
+
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
+        var security: BenchTLS?
+        if tls { security = tlsInsecure ? .insecure : .verified(authorityFile: tlsCA) }
         let configuration = BenchConfiguration(
-            host: host, port: port, clients: clients, senders: senders, rate: rate, duration: duration,
-            warmup: warmup, size: size, connectConcurrency: connectConcurrency, connectTimeout: connectTimeout,
-            drain: drain, threads: threads, outboundLimit: outboundLimit, serverPID: serverPID ?? 0)
+            host: host, port: port ?? (tls ? 7778 : 7777), clients: clients, senders: senders, rate: rate,
+            duration: duration, warmup: warmup, size: size, connectConcurrency: connectConcurrency,
+            connectTimeout: connectTimeout, drain: drain, threads: threads, outboundLimit: outboundLimit,
+            serverPID: serverPID ?? 0, tls: security)
         var progress: (@Sendable (String) -> Void)?
         if !quiet { progress = { @Sendable line in writeStandardError(line + "\n") } }
         let report: BenchReport

@@ -54,6 +54,7 @@ import Testing
         #expect(report.load?.deliveriesPerSecond == 99_998.75)
         #expect(report.load?.lost == 10)
         #expect(report.server?.residentKiBPerConnection == 22.5)
+        #expect(report.connect.handshakesPerSecond == 100 / 0.1204)
         #expect(report.serverCPUMicrosecondsPerDelivery == 3.2e6 / 799_990)
         #expect(report.tester.saturated == false)
     }
@@ -62,7 +63,7 @@ import Testing
         #expect(
             Self.report.text == """
                 run       127.0.0.1:7777, 100 clients, 10 senders, 1,000 msg/s, 64-byte messages, 2 s warm-up + 8 s measured
-                connect   100 of 100 clients in 0.214 s (all welcomed in 0.120 s; 4,950 of 4,950 joins)
+                connect   100 of 100 clients in 0.214 s (all welcomed in 0.120 s = 831 clients/s; 4,950 of 4,950 joins)
                 send      1,000.0 msg/s achieved: 8,000 sent in the window, 10,000 in all; send lag p99 52 us, max 310 us
                 deliver   99,999 deliveries/s; 999,990 of 1,000,000 expected received, 10 lost (0.001%)
                 latency   p50 312 us  p90 520 us  p99 1.20 ms  p99.9 2.10 ms  max 45.0 ms
@@ -114,7 +115,8 @@ import Testing
         #expect(
             report.text == """
                 run       127.0.0.1:7777, 100 clients, no load: one probe broadcast
-                connect   97 of 100 clients in 0.214 s (all welcomed in 0.120 s; 4,950 of 4,950 joins); 3 failed \
+                connect   97 of 100 clients in 0.214 s (all welcomed in 0.120 s = 806 clients/s; 4,950 of 4,950 joins); \
+                3 failed \
                 (first: Connection refused)
                 probe     one broadcast reached 97 of 97 clients in 12.3 ms (p50 6.20 ms, p99 12.1 ms)
                 tester    1 loop thread
@@ -126,9 +128,9 @@ import Testing
         #expect(
             Self.report.json == """
                 {"tool":"chatroom-bench","host":"127.0.0.1","port":7777,"clients":100,"senders":10,"rate":1000,\
-                "duration_s":8.000,"warmup_s":2.000,"size":64,"bench_threads":1,"ready":100,"failed":0,\
-                "connect_s":0.120,"connect_joins_s":0.214,"joins":4950,"joins_expected":4950,\
-                "connect_timed_out":false,"sent":10000,"sent_window":8000,"skipped":0,"achieved_rate":1000.0,\
+                "duration_s":8.000,"warmup_s":2.000,"size":64,"tls":false,"tls_verified":null,"bench_threads":1,\
+                "ready":100,"failed":0,"connect_s":0.120,"connect_joins_s":0.214,"joins":4950,"joins_expected":4950,\
+                "connect_timed_out":false,"handshakes_per_s":830.6,"tls_handshakes":null,"tls_version":null,"sent":10000,"sent_window":8000,"skipped":0,"achieved_rate":1000.0,\
                 "receivers":100,"expected":1000000,"delivered":999990,"lost":10,"delivered_window":799990,\
                 "deliveries_per_s":99999,"dropped_clients":0,"p50_us":312,"p90_us":520,"p99_us":1204,\
                 "p999_us":2100,"max_us":45020,"send_lag_p99_us":52,"send_lag_max_us":310,"probe_reached":null,\
@@ -137,6 +139,37 @@ import Testing
                 "rss_load_kb":4400,"tester_cpu_s":1.100,"tester_loop_busy":0.138,"tester_saturated":false,\
                 "machine_cores":2,"machine_busy_cores":1.87}
                 """)
+    }
+
+    @Test func aTLSRunSaysSoAndCountsItsHandshakes() {
+        var report = Self.report
+        report.configuration.port = 7778
+        report.configuration.tls = .verified(authorityFile: "ca.pem")
+        report.connect.handshakes = 100
+        report.connect.tlsVersion = "TLSv1.3"
+        report.connect.welcomeSeconds = 0.25
+        let lines = report.text.split(separator: "\n")
+        #expect(
+            lines[0] == "run       127.0.0.1:7778 over TLSv1.3 (certificate verified), 100 clients, 10 senders, "
+                + "1,000 msg/s, 64-byte messages, 2 s warm-up + 8 s measured")
+        #expect(
+            lines[1] == "connect   100 of 100 clients in 0.214 s (100 TLS handshakes; all welcomed in 0.250 s = "
+                + "400 clients/s; 4,950 of 4,950 joins)")
+        #expect(lines[5].hasSuffix("4.2 MiB connected = 22.5 KiB/TLS connection, 4.3 MiB under load"))
+        #expect(report.json.contains(#""size":64,"tls":true,"tls_verified":true,"bench_threads":1,"#))
+        #expect(
+            report.json.contains(
+                #""connect_timed_out":false,"handshakes_per_s":400.0,"tls_handshakes":100,"tls_version":"TLSv1.3","#))
+        report.configuration.tls = .insecure
+        #expect(report.text.hasPrefix("run       127.0.0.1:7778 over TLSv1.3 (certificate not checked), "))
+        #expect(report.json.contains(#""tls":true,"tls_verified":false,"#))
+    }
+
+    @Test func aRunWithNoTimeToConnectHasNoHandshakeRate() {
+        var report = Self.report
+        report.connect.welcomeSeconds = 0
+        #expect(report.connect.handshakesPerSecond == nil)
+        #expect(report.json.contains(#""handshakes_per_s":null,"#))
     }
 
     @Test func escapesStringsInJSON() {

@@ -99,6 +99,7 @@ import Testing
         (BenchConfiguration(size: 5_000), "--size must be between 1 and 4092"),
         (BenchConfiguration(senders: 0, rate: 10), "--senders must be at least 1 when --rate is above 0"),
         (BenchConfiguration(threads: 0), "--threads must be between 1 and 64"),
+        (BenchConfiguration(tls: .verified(authorityFile: "")), "--tls-ca must name a file"),
     ])
     func refusesBadOptions(configuration: BenchConfiguration, message: String) {
         #expect(throws: BenchError.invalidConfiguration(message)) { try configuration.validate() }

@@ -12,6 +12,15 @@ private struct Pair {
         client = try TLSEngine(client: clientContext, host: host)
     }
 
+    /// A pair over a self-signed certificate made in `folder`, its handshake done.
+    init(selfSignedIn folder: String) throws {
+        let certificate = try TestCertificate(in: folder, name: "server")
+        try self.init(
+            server: .server(certificateFile: certificate.certificatePath, keyFile: certificate.keyPath), client: .client())
+        let states = handshake()
+        guard states == (.complete, .complete) else { throw TestFailure("the handshake did not complete: \(states)") }
+    }
+
     /// Steps both handshakes, moving bytes across, until both are complete or one fails.
     func handshake() -> (client: TLSEngine.Handshake, server: TLSEngine.Handshake) {
         var states: (client: TLSEngine.Handshake, server: TLSEngine.Handshake) = (.needsInput, .needsInput)
@@ -114,11 +123,7 @@ private struct Pair {
 
     @Test func closingSendsCloseNotifyWhichThePeerReadsAsClosed() throws {
         try withTemporaryDirectory { folder in
-            let certificate = try TestCertificate(in: folder, name: "server")
-            let pair = try Pair(
-                server: .server(certificateFile: certificate.certificatePath, keyFile: certificate.keyPath),
-                client: .client())
-            #expect(pair.handshake() == (.complete, .complete))
+            let pair = try Pair(selfSignedIn: folder)
             Array("BYE bye\n".utf8).withUnsafeBytes { _ = pair.server.write($0) }
             pair.server.close()
             pair.move(from: pair.server, to: pair.client)
@@ -130,11 +135,7 @@ private struct Pair {
 
     @Test func aLargeReadIsBufferedAcrossReadsAndIdleBuffersAreGivenBack() throws {
         try withTemporaryDirectory { folder in
-            let certificate = try TestCertificate(in: folder, name: "server")
-            let pair = try Pair(
-                server: .server(certificateFile: certificate.certificatePath, keyFile: certificate.keyPath),
-                client: .client())
-            #expect(pair.handshake() == (.complete, .complete))
+            let pair = try Pair(selfSignedIn: folder)
             let line = String(repeating: "x", count: 99) + "\n"
             let text = String(repeating: line, count: 1000)
             Array(text.utf8).withUnsafeBytes { _ = pair.server.write($0) }

@@ -1,6 +1,7 @@
 #ifndef CSYSTEMSHIMS_H
 #define CSYSTEMSHIMS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "CSystemShimsWake.h"
 
@@ -53,5 +54,13 @@ int CSystemShims_epoll_wait(int epfd, CSystemShims_epoll_ready *ready, int capac
 /// wants), or, where that is refused, nice 19. A thread cannot come back from either without privilege.
 /// Returns 0, or -1 with errno when neither took.
 int CSystemShims_make_thread_idle(void);
+
+/// Gives back to the system the calling thread's stack pages below its current frame, less `keep` bytes: a
+/// thread that went deep once (a TLS handshake) and then idles shallow need not keep them. Pages touched again
+/// come back as zeroes. Returns 0, or -1 with errno.
+int CSystemShims_release_stack_below(size_t keep);
+
+/// Gives back the free pages of every malloc arena (`malloc_trim(0)`). Returns 1 if memory was released.
+int CSystemShims_trim_heap(void);
 
 #endif
