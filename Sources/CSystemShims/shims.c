@@ -92,10 +92,11 @@ int CSystemShims_release_stack_below(size_t keep) {
     pthread_attr_destroy(&attributes);
     if (got != 0) return -1;
     // The stack grows down from low + size; what lies below the current frame (less `keep`) is unused now.
-    char here;
+    // The frame's address, not a local's: under AddressSanitizer a local may live on a heap "fake stack".
     uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
     uintptr_t start = ((uintptr_t)low + page - 1) & ~(page - 1);
-    uintptr_t top = (uintptr_t)&here;
+    uintptr_t top = (uintptr_t)__builtin_frame_address(0);
+    if (top < (uintptr_t)low || top >= (uintptr_t)low + size) return -1;
     if (top < start + keep + page) return 0;
     uintptr_t end = (top - keep) & ~(page - 1);
     return madvise((void *)start, end - start, MADV_DONTNEED);
