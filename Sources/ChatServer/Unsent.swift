@@ -21,6 +21,9 @@ struct Unsent {
         }
     }
 
+    /// How many outboxes this thread promised to flush.
+    var recipients: Int { outboxes.count }
+
     /// Makes room for `count` more outboxes (a broadcast's recipients).
     mutating func reserveCapacity(forMore count: Int) {
         outboxes.reserveCapacity(outboxes.count + count)

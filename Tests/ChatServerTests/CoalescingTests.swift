@@ -31,6 +31,16 @@ import Testing
         #expect(cork.deadline(now: now, lastWrite: lastWrite, previousWrite: previousWrite) == expected)
     }
 
+    /// The store's writer shares a group's writes with the flusher's thread only when they would take one
+    /// thread about a cork interval: never for the few lines of a group at mid.
+    @Test(arguments: [
+        (1, 1, false), (3, 100, false), (19, 100, false), (9, 200, false),
+        (10, 200, true), (20, 100, true), (256, 10, true), (40, 200, true),
+    ])
+    func aStoreGroupSharesItsWritesOnlyFromTwoThousandDeliveries(lines: Int, recipients: Int, shared: Bool) {
+        #expect(StoreWriter.sharesWrites(lines: lines, recipients: recipients) == shared)
+    }
+
     // MARK: On the wire
 
     @Test func loneLineLeavesAtOnceAndSteadyLinesLeaveTogetherAtTheDeadline() async throws {
