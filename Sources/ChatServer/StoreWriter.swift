@@ -42,22 +42,6 @@ final class StoreWriter: Sendable {
     static let indexBatch = 256
     /// How long without a group before the room counts as quiet and the index takes the rest, in nanoseconds.
     static let quietInterval: UInt64 = 200_000_000
-    /// The deliveries (lines times recipients) from which a group's writes are shared with the flusher's
-    /// thread (``DeferredFlusher/flushSharing(_:)``).
-    ///
-    /// Below it this thread writes the group alone, in well under a cork interval (about 3.3 us a `sendmsg`
-    /// and 0.6 us a line, see ``WriteCoalescing``: 0.5 ms at mid, 100 members and 2-3 lines a group). Sharing
-    /// so little only put the flusher's wake-up in the way of every line, on two cores where a woken thread
-    /// waits its turn: mid's p99 was 4.2 ms in half the runs, against 2.6 ms written alone. From it (200
-    /// members and 10 lines a group; the ceiling's groups are twice that and more), one thread's writes
-    /// would take about the interval and hold up the next group.
-    static let shareFrom = 2_000
-
-    /// Whether a group of `lines` for `recipients` members is written together with the flusher's thread.
-    static func sharesWrites(lines: Int, recipients: Int) -> Bool {
-        lines * recipients >= shareFrom
-    }
-
     private struct State {
         var stopped = false
         var running = false
@@ -197,11 +181,7 @@ final class StoreWriter: Sendable {
             }
             unsent = registry.refuseStored(group, reason: "the message could not be stored, so it was not sent")
         }
-        if Self.sharesWrites(lines: group.count, recipients: unsent.recipients) {
-            unsent.send(sharingWith: registry.flusher)
-        } else {
-            unsent.send(deferringTo: registry.flusher)
-        }
+        unsent.send(sharingWith: registry.flusher, linesEach: group.count)
     }
 
     /// Removes one batch of messages past the retention; returns how many.

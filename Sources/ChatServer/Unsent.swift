@@ -21,9 +21,6 @@ struct Unsent {
         }
     }
 
-    /// How many outboxes this thread promised to flush.
-    var recipients: Int { outboxes.count }
-
     /// Makes room for `count` more outboxes (a broadcast's recipients).
     mutating func reserveCapacity(forMore count: Int) {
         outboxes.reserveCapacity(outboxes.count + count)
@@ -47,15 +44,18 @@ struct Unsent {
         outboxes.removeAll(keepingCapacity: true)
     }
 
-    /// Like ``send(deferringTo:)``, but sends the outboxes together with the flusher's thread
-    /// (``DeferredFlusher/flushSharing(_:)``), for a whole group of broadcasts delivered at once.
-    mutating func send(sharingWith flusher: DeferredFlusher?) {
+    /// Like ``send(deferringTo:)``, but sends the outboxes together with the flusher's thread when they are
+    /// many lines (``DeferredFlusher/flushSharing(_:linesEach:)``), for a whole group of broadcasts delivered
+    /// at once.
+    ///
+    /// - Parameter lines: The most lines any of the outboxes was given.
+    mutating func send(sharingWith flusher: DeferredFlusher?, linesEach lines: Int) {
         guard let flusher else { return send(deferringTo: nil) }
         if !corked.isEmpty {
             flusher.schedule(corked)
             corked.removeAll(keepingCapacity: true)
         }
-        flusher.flushSharing(outboxes)
+        flusher.flushSharing(outboxes, linesEach: lines)
         outboxes.removeAll(keepingCapacity: true)
     }
 }

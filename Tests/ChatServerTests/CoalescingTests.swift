@@ -38,7 +38,7 @@ import Testing
         (10, 200, true), (20, 100, true), (256, 10, true), (40, 200, true),
     ])
     func aStoreGroupSharesItsWritesOnlyFromTwoThousandDeliveries(lines: Int, recipients: Int, shared: Bool) {
-        #expect(StoreWriter.sharesWrites(lines: lines, recipients: recipients) == shared)
+        #expect(DeferredFlusher.sharesWrites(lines: lines, recipients: recipients) == shared)
     }
 
     // MARK: On the wire
